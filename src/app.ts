@@ -1,0 +1,69 @@
+// createApp(deps): the Express app without listen(), so tests drive it through supertest.
+import express from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { redactUrl } from './log.js';
+import { assetsDir, viewsDir } from './paths.js';
+import { createServices, type Deps, type Services } from './services.js';
+import { verifyCsrf } from './http/csrf.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { requireSetupDone } from './http/guards.js';
+import { pageLocals } from './http/locals.js';
+import { buildBareRouter, buildRouter, routeTable, type Route } from './http/routes.js';
+import { securityHeaders } from './http/security.js';
+import { loadUser, sessionMiddleware } from './http/session.js';
+
+export interface AppDeps extends Deps {
+  sessionSecret: string;
+}
+
+export interface Qanat {
+  app: express.Express;
+  services: Services;
+  routes: Route[];
+}
+
+function requestLogger(log: Logger) {
+  return pinoHttp({
+    logger: log,
+    quietReqLogger: true,
+    serializers: {
+      // Only what helps debugging; headers (cookies, tokens) never reach the log.
+      req: (req: { method: string; url: string; remoteAddress?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/assets/') },
+  });
+}
+
+export function createApp(deps: AppDeps): Qanat {
+  const { config, db, cipher, clock, log } = deps;
+  const services = createServices(deps);
+  const routes = routeTable(config, db, services, clock);
+  const app = express();
+
+  app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+  app.set('view cache', config.env !== 'development');
+  app.set('x-powered-by', false);
+  // Express 5's default; stated because nested query objects must never reach templates.
+  app.set('query parser', 'simple');
+
+  app.use(requestLogger(log));
+  app.use(securityHeaders(config.secureCookies));
+  app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: config.env === 'production' ? '7d' : 0 }));
+  app.use(buildBareRouter(routes));
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+  app.use(sessionMiddleware(config, services, cipher, clock, deps.sessionSecret));
+  app.use(loadUser(config, services, clock));
+  app.use(pageLocals(config));
+  app.use(verifyCsrf(config.publicUrl));
+  app.use(requireSetupDone(services));
+  app.use(buildRouter(routes));
+  app.use(notFound);
+  app.use(errorHandler(log));
+
+  return { app, services, routes };
+}

@@ -1,0 +1,32 @@
+// What the server and the CLI share at start-up: config → logger → database → migrations → key.
+import path from 'node:path';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type Config } from './config.js';
+import { openDatabase, runMigrations, type DbHandle } from './db/client.js';
+import type { Cipher } from './db/crypto.js';
+import { createLogger, type Logger } from './log.js';
+import { loadCipher } from './secrets.js';
+
+export interface Booted {
+  config: Config;
+  log: Logger;
+  db: DbHandle;
+  cipher: Cipher;
+  clock: Clock;
+}
+
+export const DATABASE_FILE = 'qanat.db';
+
+export function boot(env: Record<string, string | undefined>, options: { logToFile: boolean }): Booted {
+  const config = loadConfig(env);
+  const log = createLogger({ level: config.log.level, ...(options.logToFile ? { dir: path.join(config.dataDir, 'logs') } : {}) });
+  const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
+  try {
+    runMigrations(db);
+    const cipher = loadCipher(config, db, log, systemClock.now());
+    return { config, log, db, cipher, clock: systemClock };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+// The only module that reads process.env. Everything else receives a frozen Config.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths.js';
+
+type Env = Record<string, string | undefined>;
+
+const ARGON2_MIN = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be positive').default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a port number (1-65535)').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(3000),
+  HOST: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://qanat.example.com' })
+    .default('http://localhost:3000')
+    .transform((value) => new URL(value).origin),
+  QANAT_DATA_KEY: z.string().optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_IDLE_MINUTES: positiveInt(30),
+  SESSION_ABSOLUTE_HOURS: positiveInt(12),
+  TRUST_PROXY_HOPS: z.coerce.number({ error: 'must be 0 or a small whole number' }).int().min(0).max(5).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(30, 'the privacy policy promises at most 30 days').default(30),
+  LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
+  LOGIN_MAX_FAILURES_PER_IP: positiveInt(20),
+  LOGIN_LOCK_MINUTES: positiveInt(15),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(ARGON2_MIN.memoryKiB, `must be at least ${ARGON2_MIN.memoryKiB}`).default(65536),
+  ARGON2_TIME_COST: z.coerce.number().int().min(ARGON2_MIN.timeCost, `must be at least ${ARGON2_MIN.timeCost}`).default(3),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(ARGON2_MIN.parallelism).max(16).default(1),
+  ARGON2_MAX_CONCURRENT: z.coerce.number().int().min(1).max(16).default(2),
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly version: string;
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly secureCookies: boolean;
+  readonly dataKey: string | undefined;
+  readonly sessionSecret: string | undefined;
+  readonly session: { readonly idleMs: number; readonly absoluteMs: number };
+  readonly trustProxyHops: number;
+  readonly log: { readonly level: string; readonly retentionDays: number };
+  readonly login: { readonly maxFailuresPerUsername: number; readonly maxFailuresPerIp: number; readonly lockMs: number };
+  readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number; readonly maxConcurrent: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'SESSION_SECRET'] as const;
+
+/** Resolves `NAME_FILE` (Docker secrets) into `NAME`; a variable set both ways is a mistake. */
+function resolveFileVariables(env: Env, problems: string[]): Env {
+  const resolved: Env = { ...env };
+  for (const name of SECRET_FILE_VARS) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) {
+      problems.push(`${name} and ${name}_FILE are both set; use only one`);
+      continue;
+    }
+    try {
+      resolved[name] = fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      problems.push(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return resolved;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const resolved = resolveFileVariables(env, problems);
+  // Empty strings mean "unset" (docker-compose often passes VAR= for optional values).
+  const cleaned = Object.fromEntries(Object.entries(resolved).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const c = parsed.data;
+  return Object.freeze({
+    env: c.NODE_ENV,
+    version: readVersion(),
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: path.resolve(projectRoot, c.DATA_DIR),
+    publicUrl: c.PUBLIC_URL,
+    secureCookies: c.PUBLIC_URL.startsWith('https://'),
+    dataKey: c.QANAT_DATA_KEY,
+    sessionSecret: c.SESSION_SECRET,
+    session: Object.freeze({ idleMs: c.SESSION_IDLE_MINUTES * 60_000, absoluteMs: c.SESSION_ABSOLUTE_HOURS * 3_600_000 }),
+    trustProxyHops: c.TRUST_PROXY_HOPS,
+    log: Object.freeze({ level: c.LOG_LEVEL, retentionDays: c.LOG_RETENTION_DAYS }),
+    login: Object.freeze({
+      maxFailuresPerUsername: c.LOGIN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerIp: c.LOGIN_MAX_FAILURES_PER_IP,
+      lockMs: c.LOGIN_LOCK_MINUTES * 60_000,
+    }),
+    argon2: Object.freeze({
+      memoryKiB: c.ARGON2_MEMORY_KIB,
+      timeCost: c.ARGON2_TIME_COST,
+      parallelism: c.ARGON2_PARALLELISM,
+      maxConcurrent: c.ARGON2_MAX_CONCURRENT,
+    }),
+  });
+}

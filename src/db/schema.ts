@@ -1,0 +1,68 @@
+// The single source of truth for the database. Change it, then `npm run db:generate`;
+// never edit a migration that has been committed.
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const ROLES = ['owner', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LANGUAGES = ['en', 'ru', 'kk'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  username: text('username').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
+  language: text('language', { enum: LANGUAGES }).notNull().default('en'),
+  /** Encrypted (v1:…) once two-factor sign-in lands; null while it is off. */
+  totpSecret: text('totp_secret'),
+  passwordChangedAt: integer('password_changed_at').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * express-session store. `sid_hash` is SHA-256 of the session id, so a copy of the
+ * database cannot be replayed as cookies; `data` is an encrypted column.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    sidHash: text('sid_hash').primaryKey(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    data: text('data').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('sessions_expires_at_idx').on(t.expiresAt), index('sessions_user_id_idx').on(t.userId)],
+);
+
+/** Failed sign-ins per key (`ip:<addr>` or `user:<name>`); survives restarts. */
+export const loginThrottle = sqliteTable('login_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: integer('window_started_at').notNull(),
+  lockedUntil: integer('locked_until'),
+});
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Who acted or was targeted, kept as text so the trail survives user deletion. */
+    actor: text('actor'),
+    kind: text('kind').notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    sourceIp: text('source_ip'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_kind_idx').on(t.kind)],
+);
+
+/** Instance settings (key/value). Holds the encrypted key check among others. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

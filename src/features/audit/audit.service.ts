@@ -1,0 +1,53 @@
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log.js';
+import { AuditRepo, type AuditRow } from './audit.repo.js';
+import type { Db } from '../../db/client.js';
+
+export const AUDIT_KINDS = [
+  'auth.signin.success',
+  'auth.signin.failure',
+  'auth.lockout',
+  'auth.signout',
+  'setup.completed',
+  'setup.code.failure',
+  'user.created',
+  'user.removed',
+  'user.role.changed',
+  'user.password.changed',
+  'user.password.reset',
+  'user.language.changed',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+export interface AuditEvent {
+  kind: AuditKind;
+  userId?: number | null;
+  actor?: string | null;
+  sourceIp?: string | null;
+  /** Facts only: never passwords, tokens, codes or session ids. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export class AuditService {
+  private readonly repo: AuditRepo;
+
+  constructor(db: Db, private readonly clock: Clock, private readonly log: Logger) {
+    this.repo = new AuditRepo(db);
+  }
+
+  record(event: AuditEvent): void {
+    this.repo.insert({
+      at: this.clock.now(),
+      userId: event.userId ?? null,
+      actor: event.actor ?? null,
+      kind: event.kind,
+      detail: event.detail ?? {},
+      sourceIp: event.sourceIp ?? null,
+    });
+    this.log.info({ audit: event.kind, actor: event.actor ?? null, ip: event.sourceIp ?? null }, 'audit');
+  }
+
+  recent(limit = 100): AuditRow[] {
+    return this.repo.recent(limit);
+  }
+}

@@ -1,0 +1,45 @@
+import type { Request, Response } from 'express';
+import { Invalid } from '../../errors.js';
+import { currentUser, flash, origin, safeReturnPath } from '../../http/context.js';
+import { parseForm } from '../../http/forms.js';
+import { page } from '../../http/render.js';
+import { LANGUAGE_NAMES } from '../../i18n/index.js';
+import { hashSid } from '../auth/sessions.repo.js';
+import type { Services } from '../../services.js';
+import { languageForm, passwordForm } from './settings.forms.js';
+
+export function settingsHandlers(services: Services) {
+  const render = (res: Response, errors: Record<string, string> = {}, status = 200) =>
+    page(res, 'settings/profile', { title: 'settings.profile.title', languages: LANGUAGE_NAMES, errors }, status);
+
+  return {
+    async showProfilePage(_req: Request, res: Response): Promise<void> {
+      await render(res);
+    },
+
+    /** Anyone, signed in or not, may switch language; signed-in people keep it as a setting. */
+    saveLanguage(req: Request, res: Response): void {
+      const form = parseForm(languageForm, req.body);
+      req.session.language = form.language;
+      const user = res.locals.user;
+      if (user && user.language !== form.language) {
+        services.users.setLanguage(user, form.language);
+        services.audit.record({ kind: 'user.language.changed', userId: user.id, actor: user.username, sourceIp: origin(req).ip, detail: { language: form.language } });
+      }
+      res.redirect(303, safeReturnPath(form.returnTo));
+    },
+
+    async savePassword(req: Request, res: Response): Promise<void> {
+      const form = parseForm(passwordForm, req.body);
+      if (form.newPassword !== form.newPasswordConfirm) return render(res, { newPasswordConfirm: 'form.error.passwordMismatch' }, 400);
+      try {
+        await services.users.changeOwnPassword(currentUser(res), form.currentPassword, form.newPassword, hashSid(req.sessionID), origin(req));
+      } catch (error) {
+        if (error instanceof Invalid) return render(res, error.fieldErrors, 400);
+        throw error;
+      }
+      flash(req, 'success', 'settings.flash.passwordChanged');
+      res.redirect(303, '/settings');
+    },
+  };
+}

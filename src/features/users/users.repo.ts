@@ -1,0 +1,60 @@
+import { asc, count, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { users, type Language, type Role } from '../../db/schema.js';
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUserRow = typeof users.$inferInsert;
+
+export class UsersRepo {
+  constructor(private readonly db: Db) {}
+
+  count(): number {
+    return this.db.select({ n: count() }).from(users).get()?.n ?? 0;
+  }
+
+  countByRole(role: Role): number {
+    return this.db.select({ n: count() }).from(users).where(eq(users.role, role)).get()?.n ?? 0;
+  }
+
+  findById(id: number): UserRow | undefined {
+    return this.db.select().from(users).where(eq(users.id, id)).get();
+  }
+
+  /** Usernames are matched without regard to case, so "Aigerim" and "aigerim" are one person. */
+  findByUsername(username: string): UserRow | undefined {
+    return this.db
+      .select()
+      .from(users)
+      .where(sql`lower(${users.username}) = lower(${username})`)
+      .get();
+  }
+
+  list(): UserRow[] {
+    return this.db.select().from(users).orderBy(asc(users.username)).all();
+  }
+
+  insert(row: NewUserRow): UserRow {
+    return this.db.insert(users).values(row).returning().get();
+  }
+
+  updatePassword(id: number, passwordHash: string, changedAt: number): void {
+    this.db.update(users).set({ passwordHash, passwordChangedAt: changedAt }).where(eq(users.id, id)).run();
+  }
+
+  /** Rehash on sign-in: same password, stronger parameters; not a password change. */
+  replaceHash(id: number, passwordHash: string): void {
+    this.db.update(users).set({ passwordHash }).where(eq(users.id, id)).run();
+  }
+
+  updateRole(id: number, role: Role): void {
+    this.db.update(users).set({ role }).where(eq(users.id, id)).run();
+  }
+
+  updateLanguage(id: number, language: Language): void {
+    this.db.update(users).set({ language }).where(eq(users.id, id)).run();
+  }
+
+  remove(id: number): void {
+    this.db.delete(users).where(eq(users.id, id)).run();
+  }
+}

@@ -1,0 +1,65 @@
+// Small helpers every handler uses: who is asking, from where, and one-shot messages.
+import type { Request, Response } from 'express';
+import type { Role, Language } from '../db/schema.js';
+import { Forbidden } from '../errors.js';
+import type { Translate } from '../i18n/index.js';
+import type { Actor, Origin } from '../features/users/users.service.js';
+
+export interface CurrentUser extends Actor {
+  language: Language;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares its types in this namespace.
+  namespace Express {
+    interface Locals {
+      t: Translate;
+      lang: Language;
+      user: CurrentUser | undefined;
+      csrfToken: string;
+      flash: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
+      path: string;
+      version: string;
+    }
+  }
+}
+
+/** The client's address as Traefik saw it (trust proxy = one hop), IPv4-mapped IPv6 unwrapped. */
+export function clientIp(req: Request): string {
+  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+export function origin(req: Request): Origin {
+  return { ip: clientIp(req) };
+}
+
+export function currentUser(res: Response): CurrentUser {
+  const user = res.locals.user;
+  if (!user) throw new Forbidden();
+  return user;
+}
+
+export function hasRole(user: CurrentUser | undefined, role: Role): boolean {
+  return user?.role === role;
+}
+
+export function flash(req: Request, kind: 'success' | 'error' | 'info', key: string, params?: Record<string, string | number>): void {
+  const list = req.session.flash ?? [];
+  list.push(params ? { kind, key, params } : { kind, key });
+  req.session.flash = list;
+}
+
+/** Only same-site paths are followed after a form, never another host. */
+export function safeReturnPath(value: unknown, fallback = '/'): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback;
+  return value;
+}
+
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error as Error) : resolve())));
+}
+
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error as Error) : resolve())));
+}

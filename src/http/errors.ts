@@ -1,0 +1,65 @@
+// One place maps errors to a status and a localized page. People never see a stack trace;
+// the log keeps the detail.
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log.js';
+import { AppError, NotFound, TooManyAttempts } from '../errors.js';
+import { translatorFor } from '../i18n/index.js';
+import { page } from './render.js';
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFound());
+}
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+}
+
+function classify(error: unknown): { status: number; key: string; params: Record<string, string | number> } {
+  if (error instanceof AppError) return { status: error.status, key: error.messageKey, params: error.params };
+  const status = (error as HttpishError).status ?? (error as HttpishError).statusCode;
+  if (status === 413) return { status, key: 'error.tooLarge.text', params: {} };
+  if (status === 404) return { status, key: 'error.notFound.text', params: {} };
+  if (status !== undefined && status >= 400 && status < 500) return { status: 400, key: 'error.badRequest.text', params: {} };
+  return { status: 500, key: 'error.server.text', params: {} };
+}
+
+const TITLES: Record<number, string> = {
+  400: 'error.badRequest.title',
+  401: 'error.badRequest.title',
+  403: 'error.forbidden.title',
+  404: 'error.notFound.title',
+  409: 'error.conflict.title',
+  413: 'error.tooLarge.title',
+  429: 'error.tooMany.title',
+  500: 'error.server.title',
+  503: 'error.unavailable.title',
+};
+
+export function errorHandler(log: Logger) {
+  // Express recognises error handlers by their four parameters.
+  return async (error: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
+    const { status, key, params } = classify(error);
+    if (status >= 500) log.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    else log.debug({ status, key, path: req.path }, 'request refused');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof TooManyAttempts) res.set('Retry-After', String(error.retryAfterSeconds));
+    // Locals may be missing if the failure came before they were set (e.g. the session store).
+    res.locals.t ??= translatorFor('en');
+    res.locals.lang ??= 'en';
+    res.locals.flash ??= [];
+    res.locals.csrfToken ??= '';
+    res.locals.path ??= req.path;
+    res.set('Cache-Control', 'no-store');
+    try {
+      await page(res, 'errors/error', { title: TITLES[status] ?? 'error.server.title', status, messageKey: key, params }, status);
+    } catch (renderError) {
+      log.error({ err: renderError }, 'error page failed to render');
+      res.status(status).type('text/plain').send(res.locals.t(key, params));
+    }
+  };
+}

@@ -1,0 +1,34 @@
+// The locals every page needs, set in one place: language and t(), user, CSRF token, flash.
+import type { NextFunction, Request, Response } from 'express';
+import type { Config } from '../config.js';
+import type { Language } from '../db/schema.js';
+import { isLanguage, languageFromHeader, translatorFor } from '../i18n/index.js';
+import { csrfTokenFor } from './csrf.js';
+
+export function pickLanguage(req: Request, res: Response): Language {
+  if (res.locals.user) return res.locals.user.language;
+  const chosen = req.session?.language;
+  return isLanguage(chosen) ? chosen : languageFromHeader(req.get('accept-language'));
+}
+
+export function pageLocals(config: Config) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const lang = pickLanguage(req, res);
+    const t = translatorFor(lang);
+    res.locals.lang = lang;
+    res.locals.t = t;
+    res.locals.path = req.path;
+    res.locals.version = config.version;
+    res.locals.csrfToken = csrfTokenFor(req);
+    const pending = req.session.flash;
+    res.locals.flash = [];
+    if (pending && pending.length > 0 && req.method === 'GET') {
+      res.locals.flash = pending.map((f) => ({ kind: f.kind, text: t(f.key, f.params) }));
+      delete req.session.flash;
+    }
+    // Pages carry CSRF tokens and personal data: never cache them anywhere.
+    res.set('Cache-Control', 'no-store');
+    res.vary('Accept-Language');
+    next();
+  };
+}

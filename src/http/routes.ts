@@ -1,0 +1,70 @@
+// Every route of the appliance, in one table. `access` is enforced here (who must be signed in);
+// what a role may do is enforced again in the services.
+import { Router, type RequestHandler } from 'express';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { DbHandle } from '../db/client.js';
+import type { Services } from '../services.js';
+import { authHandlers } from '../features/auth/auth.handlers.js';
+import { dashboardHandlers } from '../features/dashboard/dashboard.handlers.js';
+import { healthHandlers } from '../features/health/health.handlers.js';
+import { settingsHandlers } from '../features/settings/settings.handlers.js';
+import { setupHandlers } from '../features/setup/setup.handlers.js';
+import { usersHandlers } from '../features/users/users.handlers.js';
+import { requireUser } from './guards.js';
+
+/** bare: no session or page machinery (probes); public: anyone; user: signed in. */
+export type Access = 'bare' | 'public' | 'user';
+
+export interface Route {
+  method: 'get' | 'post';
+  path: string;
+  access: Access;
+  handler: RequestHandler;
+}
+
+export function routeTable(config: Config, db: DbHandle, services: Services, clock: Clock): Route[] {
+  const health = healthHandlers(config, db);
+  const setup = setupHandlers(services, clock);
+  const auth = authHandlers(services, clock);
+  const dashboard = dashboardHandlers();
+  const settings = settingsHandlers(services);
+  const users = usersHandlers(services);
+
+  // prettier-ignore
+  return [
+    { method: 'get',  path: '/healthz',                       access: 'bare',   handler: health.showHealth },
+    { method: 'get',  path: '/setup',                         access: 'public', handler: setup.showSetupPage },
+    { method: 'post', path: '/setup',                         access: 'public', handler: setup.saveSetup },
+    { method: 'get',  path: '/login',                         access: 'public', handler: auth.showLoginPage },
+    { method: 'post', path: '/login',                         access: 'public', handler: auth.signIn },
+    { method: 'post', path: '/language',                      access: 'public', handler: settings.saveLanguage },
+    { method: 'post', path: '/logout',                        access: 'user',   handler: auth.signOut },
+    { method: 'get',  path: '/',                              access: 'user',   handler: dashboard.showDashboardPage },
+    { method: 'get',  path: '/settings',                      access: 'user',   handler: settings.showProfilePage },
+    { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
+    { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },
+    { method: 'post', path: '/settings/users',                access: 'user',   handler: users.saveNewUser },
+    { method: 'post', path: '/settings/users/:id/role',       access: 'user',   handler: users.saveUserRole },
+    { method: 'post', path: '/settings/users/:id/password',   access: 'user',   handler: users.saveUserPassword },
+    { method: 'get',  path: '/settings/users/:id/remove',     access: 'user',   handler: users.showRemoveUserPage },
+    { method: 'post', path: '/settings/users/:id/remove',     access: 'user',   handler: users.removeUser },
+  ];
+}
+
+export function buildRouter(routes: Route[]): Router {
+  const router = Router();
+  for (const route of routes) {
+    if (route.access === 'bare') continue;
+    if (route.access === 'user') router[route.method](route.path, requireUser, route.handler);
+    else router[route.method](route.path, route.handler);
+  }
+  return router;
+}
+
+/** Routes that must not create sessions (a health probe every few seconds would fill the table). */
+export function buildBareRouter(routes: Route[]): Router {
+  const router = Router();
+  for (const route of routes) if (route.access === 'bare') router[route.method](route.path, route.handler);
+  return router;
+}

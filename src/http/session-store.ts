@@ -1,0 +1,93 @@
+// express-session store on the sessions table; the session body is an encrypted column.
+import session from 'express-session';
+import type { Clock } from '../clock.js';
+import type { Cipher } from '../db/crypto.js';
+import { hashSid, type SessionsRepo } from '../features/auth/sessions.repo.js';
+
+const DATA_REF = { table: 'sessions', column: 'data' };
+
+/** What Qanat keeps in a session, beyond express-session's own cookie field. */
+declare module 'express-session' {
+  interface SessionData {
+    userId: number;
+    /** When the person signed in (absolute timeout counts from here). */
+    authenticatedAt: number;
+    /** Last request time (idle timeout counts from here). */
+    lastSeenAt: number;
+    csrfToken: string;
+    language: string;
+    /** Where to go after signing in (a same-site path). */
+    returnTo: string;
+    flash: Array<{ kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, string | number> }>;
+  }
+}
+
+export interface SessionTimeouts {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+type Callback<T = void> = (error?: unknown, value?: T) => void;
+
+export class SqliteSessionStore extends session.Store {
+  constructor(
+    private readonly repo: SessionsRepo,
+    private readonly cipher: Cipher,
+    private readonly clock: Clock,
+    private readonly timeouts: SessionTimeouts,
+  ) {
+    super();
+  }
+
+  private expiresAt(data: session.SessionData): number {
+    const now = this.clock.now();
+    const idleEnd = (data.lastSeenAt ?? now) + this.timeouts.idleMs;
+    if (data.authenticatedAt === undefined) return idleEnd;
+    return Math.min(idleEnd, data.authenticatedAt + this.timeouts.absoluteMs);
+  }
+
+  override get(sid: string, callback: Callback<session.SessionData | null>): void {
+    try {
+      const row = this.repo.find(hashSid(sid));
+      if (!row || row.expiresAt <= this.clock.now()) return callback(null, null);
+      callback(null, JSON.parse(this.cipher.open(row.data, DATA_REF)) as session.SessionData);
+    } catch (error) {
+      // A session that cannot be opened (key changed, tampered row) is simply no session.
+      if ((error as Error).name === 'DecryptionError') return callback(null, null);
+      callback(error);
+    }
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: Callback): void {
+    try {
+      this.repo.upsert({
+        sidHash: hashSid(sid),
+        userId: data.userId ?? null,
+        data: this.cipher.seal(JSON.stringify(data), DATA_REF),
+        expiresAt: this.expiresAt(data),
+        createdAt: this.clock.now(),
+      });
+      callback?.();
+    } catch (error) {
+      callback?.(error);
+    }
+  }
+
+  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
+    try {
+      this.repo.touch(hashSid(sid), this.expiresAt(data));
+      callback?.();
+    } catch (error) {
+      callback?.(error);
+    }
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    try {
+      this.repo.remove(hashSid(sid));
+      callback?.();
+    } catch (error) {
+      callback?.(error);
+    }
+  }
+}

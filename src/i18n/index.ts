@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import { LANGUAGES, type Language } from '../db/schema.js';
+import { localesDir } from '../paths.js';
+
+export type { TFunction };
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', ru: 'Русский', kk: 'Қазақша' };
+
+type Tree = { [key: string]: string | Tree };
+
+export function loadCatalog(lang: Language): Tree {
+  return JSON.parse(fs.readFileSync(path.join(localesDir, `${lang}.json`), 'utf8')) as Tree;
+}
+
+const instance = i18next.createInstance();
+void instance.init({
+  resources: Object.fromEntries(LANGUAGES.map((lang) => [lang, { translation: loadCatalog(lang) }])),
+  lng: 'en',
+  fallbackLng: 'en',
+  supportedLngs: [...LANGUAGES],
+  initAsync: false,
+  returnNull: false,
+  // EJS escapes every <%= %>; escaping here too would show &amp; to people.
+  interpolation: { escapeValue: false },
+});
+
+const translators = new Map<Language, Translate>(
+  LANGUAGES.map((lang) => {
+    const t = instance.getFixedT(lang);
+    return [lang, (key: string, params?: Record<string, string | number>) => t(key, params ?? {})];
+  }),
+);
+
+export function translatorFor(lang: Language): Translate {
+  return translators.get(lang) as Translate;
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** Picks the best supported language from an Accept-Language header (RFC 9110 q-values). */
+export function languageFromHeader(header: string | undefined): Language {
+  if (!header) return 'en';
+  const ranked = header
+    .split(',')
+    .map((part, order) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { base: tag.toLowerCase().split('-')[0] ?? '', q: q ? Number(q.slice(2)) : 1, order };
+    })
+    .filter((entry) => entry.q > 0 && !Number.isNaN(entry.q))
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  return ranked.map((entry) => entry.base).find(isLanguage) ?? 'en';
+}

@@ -1,0 +1,23 @@
+// Every background job, in one place. Jobs call services only; each returns counts to log.
+import type { Deps } from '../services.js';
+import type { Services } from '../services.js';
+import { purgeSessions } from './purge-sessions.js';
+import { rotateLogs } from './rotate-logs.js';
+
+export interface JobContext extends Deps {
+  services: Services;
+}
+
+export interface Job {
+  name: string;
+  /** node-cron expression (UTC). */
+  schedule: string;
+  description: string;
+  run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
+}
+
+export const jobs: readonly Job[] = [purgeSessions, rotateLogs];
+
+export function findJob(name: string): Job | undefined {
+  return jobs.find((job) => job.name === name);
+}

@@ -1,0 +1,35 @@
+// Builds every service with explicit dependencies. Routes, jobs and the CLI all use this.
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { DbHandle } from './db/client.js';
+import type { Cipher } from './db/crypto.js';
+import type { Logger } from './log.js';
+import { AuditService } from './features/audit/audit.service.js';
+import { AuthService } from './features/auth/auth.service.js';
+import { PasswordHasher } from './features/auth/passwords.js';
+import { SessionsRepo } from './features/auth/sessions.repo.js';
+import { ThrottleService } from './features/auth/throttle.service.js';
+import { SetupService } from './features/setup/setup.service.js';
+import { UsersService } from './features/users/users.service.js';
+
+export interface Deps {
+  config: Config;
+  db: DbHandle;
+  cipher: Cipher;
+  clock: Clock;
+  log: Logger;
+}
+
+export function createServices(deps: Deps) {
+  const { config, db, clock, log } = deps;
+  const audit = new AuditService(db.orm, clock, log);
+  const hasher = new PasswordHasher(config.argon2);
+  const sessions = new SessionsRepo(db.orm);
+  const throttle = new ThrottleService(db.orm, clock, config.login.lockMs);
+  const users = new UsersService(db.orm, clock, hasher, sessions, audit);
+  const auth = new AuthService(users.repo, hasher, throttle, audit, config.login);
+  const setup = new SetupService(users, throttle, audit);
+  return { audit, hasher, sessions, throttle, users, auth, setup };
+}
+
+export type Services = ReturnType<typeof createServices>;
