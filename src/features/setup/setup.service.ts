@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { Conflict, Invalid, TooManyAttempts } from '../../errors.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { ThrottleService } from '../auth/throttle.service.js';
+import type { ThrottleService } from '../auth/throttle.service.js';
 import type { UserRow } from '../users/users.repo.js';
 import type { UsersService } from '../users/users.service.js';
 

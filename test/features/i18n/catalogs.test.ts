@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { LANGUAGES, ROLES } from '../../../src/db/schema.js';
+import { loadCatalog } from '../../../src/i18n/index.js';
+import { projectRoot } from '../../../src/paths.js';
+
+type Tree = { [key: string]: string | Tree };
+
+function flatten(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(tree)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === 'string') out.set(full, value);
+    else for (const [k, v] of flatten(value, full)) out.set(k, v);
+  }
+  return out;
+}
+
+function sourceText(): string {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(ts|ejs)$/.test(entry.name)) files.push(full);
+    }
+  };
+  walk(path.join(projectRoot, 'src'));
+  walk(path.join(projectRoot, 'views'));
+  return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
+/** Keys built at run time from a known list (`t('role.' + role)`), spelled out here. */
+const DYNAMIC_KEYS = ROLES.map((role) => `role.${role}`);
+
+const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));
+const english = catalogs['en'] as Map<string, string>;
+
+describe('translations', () => {
+  for (const lang of LANGUAGES) {
+    it(`${lang} has exactly the keys of English, none missing and none extra`, () => {
+      const keys = [...(catalogs[lang] as Map<string, string>).keys()].sort();
+      expect(keys).to.deep.equal([...english.keys()].sort());
+    });
+
+    it(`${lang} has no empty text and keeps every {{placeholder}} of English`, () => {
+      for (const [key, text] of catalogs[lang] as Map<string, string>) {
+        expect(text.trim(), key).not.to.equal('');
+        const placeholders = (s: string) => (s.match(/{{\s*\w+\s*}}/g) ?? []).sort();
+        expect(placeholders(text), key).to.deep.equal(placeholders(english.get(key) ?? ''));
+      }
+    });
+  }
+
+  it('every key in the catalogs is used somewhere in src/ or views/ (no unused keys pile up)', () => {
+    const source = sourceText();
+    const unused = [...english.keys()].filter((key) => !DYNAMIC_KEYS.includes(key) && !source.includes(`'${key}'`) && !source.includes(`"${key}"`));
+    expect(unused).to.deep.equal([]);
+  });
+
+  it('every literal key passed to t() in src/ or views/ exists in the catalogs', () => {
+    const asked = new Set<string>();
+    for (const match of sourceText().matchAll(/\bt\(\s*'([a-z]\w*(?:\.\w+)+)'/g)) asked.add(match[1] as string);
+    expect(asked.size).to.be.greaterThan(20);
+    expect([...asked].filter((key) => !english.has(key))).to.deep.equal([]);
+  });
+});
