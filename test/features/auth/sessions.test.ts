@@ -134,9 +134,12 @@ describe('session id at sign-in', () => {
     const planted = sessionCookie(attacker) ?? '';
     const victim = agentFor(t);
     victim.jar.setCookie(planted);
+    expect(sessionRowExists(t, sidOf(planted))).to.equal(true);
     const { res } = await signIn(t, 'aigerim', PASSWORD, victim);
     expect(res.status).to.equal(303);
     expect(sessionCookie(res)).not.to.equal(planted);
+    // The row is gone, which also proves the victim's browser really signed in with the planted id.
+    expect(sessionRowExists(t, sidOf(planted))).to.equal(false);
     const replay = await withOnlyCookie(t, planted);
     expect(replay.status).to.equal(303);
     expect(replay.headers['location']).to.equal('/login');

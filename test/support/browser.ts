@@ -1,0 +1,45 @@
+// Debian's Chromium driven by playwright-core; never a downloaded browser.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { projectRoot } from '../../src/paths.js';
+import { createTestApp, type TestApp } from './app.js';
+import { freePort } from './process.js';
+
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.join(projectRoot, 'test-artifacts', 'screenshots');
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+export interface LiveApp {
+  t: TestApp;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The real app on a real port, so the browser talks HTTP to it like anyone would. */
+export async function startLiveApp(env: Record<string, string> = {}): Promise<LiveApp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = createTestApp({ PUBLIC_URL: url, TRUST_PROXY_HOPS: '0', ...env });
+  const server = http.createServer(t.app);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    t,
+    url,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      t.close();
+    },
+  };
+}
