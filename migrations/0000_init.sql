@@ -38,6 +38,7 @@ CREATE TABLE `settings` (
 CREATE TABLE `users` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`username` text NOT NULL,
+	`username_key` text NOT NULL,
 	`password_hash` text NOT NULL,
 	`role` text NOT NULL,
 	`language` text DEFAULT 'en' NOT NULL,
@@ -46,4 +47,4 @@ CREATE TABLE `users` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `users_username_unique` ON `users` (`username`);
+CREATE UNIQUE INDEX `users_username_key_unique` ON `users` (`username_key`);

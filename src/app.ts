@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): Qanat {
   app.use(requireSetupDone(services));
   app.use(buildRouter(routes));
   app.use(notFound);
-  app.use(errorHandler(log));
+  app.use(errorHandler(log, config.version));
 
   return { app, services, routes };
 }

@@ -49,11 +49,55 @@ export const REDACT_PATHS = [
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
-  for (const key of [...params.keys()]) {
-    if (/token|secret|code|signed_request|password|sig|key/i.test(key)) params.set(key, '[Redacted]');
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=')[0] ?? '';
+      return /token|secret|code|signed_request|password|sig|key/i.test(decodeURIComponentSafe(name)) ? `${name}=[Redacted]` : pair;
+    });
+  return `${url.slice(0, q)}?${query.join('&')}`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
-  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+const SECRET_IN_TEXT = /\b(access_token|refresh_token|client_secret|app_secret|signed_request|token|code|password)=[^&\s"']+/gi;
+const BEARER = /\b(Bearer|OAuth)\s+[\w.~+/-]+=*/g;
+
+/** Scrubs credentials that slipped into free text (an error message quoting a URL, a stack). */
+export function scrubText(text: string): string {
+  return text.replace(SECRET_IN_TEXT, '$1=[Redacted]').replace(BEARER, '$1 [Redacted]');
+}
+
+/** Parts of HTTP client errors that carry credentials (request config, headers, bodies). */
+const CREDENTIAL_CARRIERS = new Set(['config', 'request', 'response', 'headers', 'options', 'params', 'body', 'data']);
+
+/**
+ * Errors are logged as type, message, stack and plain facts (codes, statuses); whatever a
+ * client attached about its request is dropped, and free text is scrubbed.
+ */
+export function serializeError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return typeof error === 'string' ? scrubText(error) : error;
+  const base = (error instanceof Error ? pino.stdSerializers.err(error) : error) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (CREDENTIAL_CARRIERS.has(key)) {
+      const url = (value as { url?: unknown } | null)?.url;
+      if (key === 'config' && typeof url === 'string') out['url'] = redactUrl(url);
+      out[key] = '[Redacted]';
+      continue;
+    }
+    if (typeof value === 'string') out[key] = key === 'url' ? redactUrl(value) : scrubText(value);
+    else if (key === 'cause' || key === 'err') out[key] = serializeError(value);
+    else if (typeof value !== 'object' || value === null) out[key] = value;
+  }
+  return out;
 }
 
 /** Appends to one file per UTC day; the rotate-logs job removes the old ones. */
@@ -100,6 +144,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    serializers: { err: serializeError, error: serializeError },
     base: { app: 'qanat' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -11,7 +11,9 @@ export type Language = (typeof LANGUAGES)[number];
 
 export const users = sqliteTable('users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
-  username: text('username').notNull().unique(),
+  username: text('username').notNull(),
+  /** The username folded for comparison (Unicode lower case, NFC): "Әлия" and "әлия" are one person. */
+  usernameKey: text('username_key').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ROLES }).notNull(),
   language: text('language', { enum: LANGUAGES }).notNull().default('en'),

@@ -37,7 +37,7 @@ const TITLES: Record<number, string> = {
   503: 'error.unavailable.title',
 };
 
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, version: string) {
   // Express recognises error handlers by their four parameters.
   return async (error: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
     const { status, key, params } = classify(error);
@@ -54,6 +54,9 @@ export function errorHandler(log: Logger) {
     res.locals.flash ??= [];
     res.locals.csrfToken ??= '';
     res.locals.path ??= req.path;
+    res.locals.version ??= version;
+    // Assigning creates the key, so the layout's `user` is defined even for early failures.
+    res.locals.user ??= undefined;
     res.set('Cache-Control', 'no-store');
     try {
       await page(res, 'errors/error', { title: TITLES[status] ?? 'error.server.title', status, messageKey: key, params }, status);

@@ -20,12 +20,7 @@ export function pageLocals(config: Config) {
     res.locals.path = req.path;
     res.locals.version = config.version;
     res.locals.csrfToken = csrfTokenFor(req);
-    const pending = req.session.flash;
     res.locals.flash = [];
-    if (pending && pending.length > 0 && req.method === 'GET') {
-      res.locals.flash = pending.map((f) => ({ kind: f.kind, text: t(f.key, f.params) }));
-      delete req.session.flash;
-    }
     // Pages carry CSRF tokens and personal data: never cache them anywhere.
     res.set('Cache-Control', 'no-store');
     res.vary('Accept-Language');

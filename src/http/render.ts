@@ -14,7 +14,17 @@ export interface PageData {
   [key: string]: unknown;
 }
 
+/** One-shot messages are taken from the session only when a page actually shows them. */
+function takeFlash(res: Response): void {
+  const session = res.req.session as typeof res.req.session | undefined;
+  const pending = session?.flash;
+  if (!session || !pending || pending.length === 0) return;
+  res.locals.flash = [...(res.locals.flash ?? []), ...pending.map((f) => ({ kind: f.kind, text: res.locals.t(f.key, f.params) }))];
+  delete session.flash;
+}
+
 export async function page(res: Response, view: string, data: PageData, status = 200): Promise<void> {
+  takeFlash(res);
   const body = await renderToString(res, view, data);
   const html = await renderToString(res, 'layouts/main', { ...data, body });
   res.status(status).type('html').send(html);

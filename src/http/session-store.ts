@@ -27,6 +27,13 @@ export interface SessionTimeouts {
   absoluteMs: number;
 }
 
+/**
+ * How long a timed-out session row is kept: loadUser must still see it to tell the person
+ * "your session has ended" instead of silently showing the sign-in page. It grants nothing:
+ * loadUser checks the idle and absolute limits on every request.
+ */
+export const EXPIRED_SESSION_GRACE_MS = 24 * 3_600_000;
+
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
 export class SqliteSessionStore extends session.Store {
@@ -49,7 +56,7 @@ export class SqliteSessionStore extends session.Store {
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     try {
       const row = this.repo.find(hashSid(sid));
-      if (!row || row.expiresAt <= this.clock.now()) return callback(null, null);
+      if (!row || row.expiresAt + EXPIRED_SESSION_GRACE_MS <= this.clock.now()) return callback(null, null);
       callback(null, JSON.parse(this.cipher.open(row.data, DATA_REF)) as session.SessionData);
     } catch (error) {
       // A session that cannot be opened (key changed, tampered row) is simply no session.

@@ -2,6 +2,7 @@
 // it reaches its limit within one lock period; the lock lasts one lock period.
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import { usernameKey } from '../users/users.repo.js';
 import { ThrottleRepo } from './throttle.repo.js';
 
 export interface ThrottleCheck {
@@ -21,7 +22,7 @@ export class ThrottleService {
   }
 
   static usernameKey(username: string): string {
-    return `user:${username.normalize('NFC').toLowerCase()}`;
+    return `user:${usernameKey(username)}`;
   }
 
   check(keys: string[]): ThrottleCheck {

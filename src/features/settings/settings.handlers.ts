@@ -22,10 +22,7 @@ export function settingsHandlers(services: Services) {
       const form = parseForm(languageForm, req.body);
       req.session.language = form.language;
       const user = res.locals.user;
-      if (user && user.language !== form.language) {
-        services.users.setLanguage(user, form.language);
-        services.audit.record({ kind: 'user.language.changed', userId: user.id, actor: user.username, sourceIp: origin(req).ip, detail: { language: form.language } });
-      }
+      if (user && user.language !== form.language) services.users.changeLanguage(user, form.language, origin(req));
       res.redirect(303, safeReturnPath(form.returnTo));
     },
 

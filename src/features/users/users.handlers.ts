@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { AppError, Invalid, NotFound } from '../../errors.js';
+import { AppError, Conflict, Invalid, NotFound } from '../../errors.js';
 import { currentUser, flash, origin } from '../../http/context.js';
 import { parseForm } from '../../http/forms.js';
 import { page } from '../../http/render.js';
@@ -83,6 +83,7 @@ export function usersHandlers(services: Services) {
       const actor = currentUser(res);
       const target = services.users.list(actor).find((u) => u.id === targetId(req));
       if (!target) throw new NotFound('users.error.notFound');
+      if (target.id === actor.id) throw new Conflict('users.error.cannotRemoveSelf');
       await page(res, 'users/remove', { title: 'users.remove.title', target });
     },
 

@@ -1,9 +1,14 @@
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { asc, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { users, type Language, type Role } from '../../db/schema.js';
 
 export type UserRow = typeof users.$inferSelect;
-export type NewUserRow = typeof users.$inferInsert;
+export type NewUserRow = Omit<typeof users.$inferInsert, 'usernameKey'>;
+
+/** SQLite's lower() folds ASCII only, so names are folded here, in Unicode. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFC').toLowerCase();
+}
 
 export class UsersRepo {
   constructor(private readonly db: Db) {}
@@ -22,11 +27,7 @@ export class UsersRepo {
 
   /** Usernames are matched without regard to case, so "Aigerim" and "aigerim" are one person. */
   findByUsername(username: string): UserRow | undefined {
-    return this.db
-      .select()
-      .from(users)
-      .where(sql`lower(${users.username}) = lower(${username})`)
-      .get();
+    return this.db.select().from(users).where(eq(users.usernameKey, usernameKey(username))).get();
   }
 
   list(): UserRow[] {
@@ -34,7 +35,11 @@ export class UsersRepo {
   }
 
   insert(row: NewUserRow): UserRow {
-    return this.db.insert(users).values(row).returning().get();
+    return this.db
+      .insert(users)
+      .values({ ...row, usernameKey: usernameKey(row.username) })
+      .returning()
+      .get();
   }
 
   updatePassword(id: number, passwordHash: string, changedAt: number): void {

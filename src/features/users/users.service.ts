@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { Language, Role } from '../../db/schema.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../errors.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditEvent, AuditService } from '../audit/audit.service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { SessionsRepo } from '../auth/sessions.repo.js';
 import { passwordError, usernameError } from './users.rules.js';
@@ -63,12 +63,15 @@ export class UsersService {
     if (this.repo.findByUsername(input.username)) throw new Invalid({ username: 'form.error.usernameTaken' });
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(input.password);
-    // Checked again after the slow hash: another request may have taken the name meanwhile.
-    if (this.repo.findByUsername(input.username)) throw new Invalid({ username: 'form.error.usernameTaken' });
-    guard?.();
-    const user = this.repo.insert({ username: input.username, passwordHash, role: input.role, passwordChangedAt: now, createdAt: now });
-    this.audit.record({ kind: 'user.created', userId: user.id, actor: by, sourceIp: origin.ip, detail: { username: user.username, role: user.role } });
-    return user;
+    // Checked again after the slow hash (inside the transaction): another request may have taken the name meanwhile.
+    // The user and its audit line are written together or not at all.
+    return this.db.transaction(() => {
+      if (this.repo.findByUsername(input.username)) throw new Invalid({ username: 'form.error.usernameTaken' });
+      guard?.();
+      const user = this.repo.insert({ username: input.username, passwordHash, role: input.role, passwordChangedAt: now, createdAt: now });
+      this.audit.record({ kind: 'user.created', userId: user.id, actor: by, sourceIp: origin.ip, detail: { username: user.username, role: user.role } });
+      return user;
+    });
   }
 
   create(actor: Actor, input: NewUser, origin: Origin): Promise<UserRow> {
@@ -81,8 +84,10 @@ export class UsersService {
     const target = this.requireUser(userId);
     if (target.id === actor.id) throw new Conflict('users.error.cannotRemoveSelf');
     if (target.role === 'owner' && this.repo.countByRole('owner') <= 1) throw new Conflict('users.error.lastOwner');
-    this.repo.remove(target.id); // sessions go with it (ON DELETE CASCADE)
-    this.audit.record({ kind: 'user.removed', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { username: target.username } });
+    this.db.transaction(() => {
+      this.repo.remove(target.id); // sessions go with it (ON DELETE CASCADE)
+      this.audit.record({ kind: 'user.removed', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { username: target.username } });
+    });
     return target;
   }
 
@@ -95,13 +100,13 @@ export class UsersService {
       this.repo.updateRole(target.id, role);
       // A new role takes effect at once: the person signs in again under it.
       this.sessions.removeForUser(target.id);
-    });
-    this.audit.record({
-      kind: 'user.role.changed',
-      userId: actor.id,
-      actor: actor.username,
-      sourceIp: origin.ip,
-      detail: { username: target.username, from: target.role, to: role },
+      this.audit.record({
+        kind: 'user.role.changed',
+        userId: actor.id,
+        actor: actor.username,
+        sourceIp: origin.ip,
+        detail: { username: target.username, from: target.role, to: role },
+      });
     });
     return { ...target, role };
   }
@@ -110,8 +115,13 @@ export class UsersService {
   async resetPassword(actor: Actor, userId: number, newPassword: string, origin: Origin): Promise<UserRow> {
     this.requireOwner(actor);
     const target = this.requireUser(userId);
-    await this.setPassword(target, newPassword, null);
-    this.audit.record({ kind: 'user.password.reset', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { username: target.username } });
+    await this.setPassword(target, newPassword, null, {
+      kind: 'user.password.reset',
+      userId: actor.id,
+      actor: actor.username,
+      sourceIp: origin.ip,
+      detail: { username: target.username },
+    });
     return target;
   }
 
@@ -119,8 +129,7 @@ export class UsersService {
   async resetPasswordUnchecked(username: string, newPassword: string, by: string): Promise<UserRow> {
     const target = this.repo.findByUsername(username);
     if (!target) throw new NotFound('users.error.notFound');
-    await this.setPassword(target, newPassword, null);
-    this.audit.record({ kind: 'user.password.reset', userId: target.id, actor: by, sourceIp: null, detail: { username: target.username } });
+    await this.setPassword(target, newPassword, null, { kind: 'user.password.reset', userId: target.id, actor: by, sourceIp: null, detail: { username: target.username } });
     return target;
   }
 
@@ -128,21 +137,30 @@ export class UsersService {
   async changeOwnPassword(actor: Actor, current: string, next: string, keepSidHash: string | null, origin: Origin): Promise<void> {
     const user = this.requireUser(actor.id);
     if (!(await this.hasher.verify(user.passwordHash, current))) throw new Invalid({ currentPassword: 'form.error.currentPasswordWrong' });
-    await this.setPassword(user, next, keepSidHash);
-    this.audit.record({ kind: 'user.password.changed', userId: user.id, actor: user.username, sourceIp: origin.ip });
+    await this.setPassword(user, next, keepSidHash, { kind: 'user.password.changed', userId: user.id, actor: user.username, sourceIp: origin.ip });
   }
 
+  /** Without an audit line: used at setup, where the owner keeps the language they set up in. */
   setLanguage(actor: Actor, language: Language): void {
     this.repo.updateLanguage(actor.id, language);
   }
 
-  private async setPassword(user: UserRow, password: string, keepSidHash: string | null): Promise<void> {
+  changeLanguage(actor: Actor, language: Language, origin: Origin): void {
+    this.db.transaction(() => {
+      this.repo.updateLanguage(actor.id, language);
+      this.audit.record({ kind: 'user.language.changed', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { language } });
+    });
+  }
+
+  /** The new hash, the end of other sessions and the audit line commit together. */
+  private async setPassword(user: UserRow, password: string, keepSidHash: string | null, event: AuditEvent): Promise<void> {
     const problem = passwordError(password);
     if (problem) throw new Invalid({ newPassword: problem });
     const hash = await this.hasher.hash(password);
     this.db.transaction(() => {
       this.repo.updatePassword(user.id, hash, this.clock.now());
       this.sessions.removeForUser(user.id, keepSidHash);
+      this.audit.record(event);
     });
   }
 

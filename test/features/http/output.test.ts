@@ -53,7 +53,7 @@ describe('output escaping (security row 16)', () => {
     expect(offenders).to.deep.equal([]);
   });
 
-  it('no include passes raw request data (query or body) to a partial', () => {
+  it('no view reads fields of the raw request query or body', () => {
     for (const file of viewFiles(viewsDir)) {
       const source = fs.readFileSync(file, 'utf8');
       expect(source, path.relative(viewsDir, file)).to.not.match(/\b(?:query|body)\s*\./);

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { jobs, findJob } from '../../../src/jobs/registry.js';
+import { runJob } from '../../../src/jobs/scheduler.js';
+import { createTestApp, type TestApp } from '../../support/app.js';
+import { createUser } from '../../support/factories.js';
+import { signIn } from '../../support/http.js';
+import cron from 'node-cron';
+import { EXPIRED_SESSION_GRACE_MS } from '../../../src/http/session-store.js';
+
+describe('jobs', () => {
+  let t: TestApp;
+  beforeEach(() => {
+    t = createTestApp();
+  });
+  afterEach(() => t.close());
+
+  const ctx = () => ({ config: t.config, db: t.db, cipher: t.cipher, clock: t.clock, log: t.log, services: t.services });
+
+  it('every job in the registry has a unique name, a valid cron schedule and a description', () => {
+    expect(new Set(jobs.map((j) => j.name)).size).to.equal(jobs.length);
+    for (const job of jobs) {
+      expect(cron.validate(job.schedule), job.name).to.equal(true);
+      expect(job.description.length, job.name).to.be.greaterThan(10);
+    }
+  });
+
+  it('no job is scheduled by createApp (jobs never run in tests)', () => {
+    expect(cron.getTasks().size).to.equal(0);
+  });
+
+  it('purge-sessions deletes sessions a day past their timeout and keeps live ones', async () => {
+    await createUser(t, { username: 'idle' });
+    await signIn(t, 'idle');
+    t.clock.advance(31 * 60_000 + EXPIRED_SESSION_GRACE_MS);
+    await createUser(t, { username: 'active' });
+    await signIn(t, 'active');
+    const count = () => (t.db.sqlite.prepare('SELECT count(*) AS n FROM sessions WHERE user_id IS NOT NULL').get() as { n: number }).n;
+    expect(count()).to.equal(2);
+    const counts = await runJob(findJob('purge-sessions')!, ctx());
+    expect(counts['deleted']).to.be.greaterThan(0);
+    expect(count()).to.equal(1);
+    expect(t.logs.text).to.contain('"job":"purge-sessions"');
+  });
+
+  it('rotate-logs removes daily log files older than the retention window and nothing else', async () => {
+    const dir = path.join(t.dir, 'logs');
+    fs.mkdirSync(dir, { recursive: true });
+    const day = (offset: number) => new Date(t.clock.now() - offset * 86_400_000).toISOString().slice(0, 10);
+    for (const name of [`qanat-${day(0)}.log`, `qanat-${day(29)}.log`, `qanat-${day(31)}.log`, `qanat-${day(200)}.log`, 'notes.txt']) {
+      fs.writeFileSync(path.join(dir, name), 'x');
+    }
+    const counts = await runJob(findJob('rotate-logs')!, ctx());
+    expect(counts).to.deep.equal({ removed: 2 });
+    expect(fs.readdirSync(dir).sort()).to.deep.equal([`qanat-${day(29)}.log`, `qanat-${day(0)}.log`, 'notes.txt'].sort());
+  });
+});
