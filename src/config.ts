@@ -34,6 +34,16 @@ const schema = z.object({
   ARGON2_TIME_COST: z.coerce.number().int().min(ARGON2_MIN.timeCost, `must be at least ${ARGON2_MIN.timeCost}`).default(3),
   ARGON2_PARALLELISM: z.coerce.number().int().min(ARGON2_MIN.parallelism).max(16).default(1),
   ARGON2_MAX_CONCURRENT: z.coerce.number().int().min(1).max(16).default(2),
+  INSTAGRAM_APP_ID: z.string().regex(/^\d{5,20}$/, 'must be the numeric Instagram App ID').optional(),
+  INSTAGRAM_APP_SECRET: z.string().min(16, 'looks too short for an app secret').optional(),
+  /** Which secret signs webhooks is unconfirmed for Instagram Login; defaults to the app secret. */
+  INSTAGRAM_WEBHOOK_SECRET: z.string().min(16).optional(),
+  GRAPH_API_VERSION: z.string().regex(/^v\d{2}\.0$/, 'must look like v25.0').default('v25.0'),
+  GRAPH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.instagram.com'),
+  INSTAGRAM_AUTHORIZE_URL: z.url({ protocol: /^https?$/ }).default('https://www.instagram.com/oauth/authorize'),
+  INSTAGRAM_TOKEN_URL: z.url({ protocol: /^https?$/ }).default('https://api.instagram.com/oauth/access_token'),
+  GRAPH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
+  SANDBOX_SEED: z.coerce.number().int().min(0).default(42),
 });
 
 export interface Config {
@@ -51,6 +61,21 @@ export interface Config {
   readonly log: { readonly level: string; readonly retentionDays: number };
   readonly login: { readonly maxFailuresPerUsername: number; readonly maxFailuresPerIp: number; readonly lockMs: number };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number; readonly maxConcurrent: number };
+  readonly instagram: InstagramConfig;
+}
+
+export interface InstagramConfig {
+  /** No Meta app configured: the built-in simulator stands in for Instagram. */
+  readonly sandbox: boolean;
+  readonly appId: string | undefined;
+  readonly appSecret: string | undefined;
+  readonly webhookSecret: string | undefined;
+  readonly apiVersion: string;
+  readonly graphBaseUrl: string;
+  readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  readonly timeoutMs: number;
+  readonly sandboxSeed: number;
 }
 
 export class ConfigError extends Error {
@@ -60,7 +85,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'SESSION_SECRET'] as const;
+const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'SESSION_SECRET', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_WEBHOOK_SECRET'] as const;
 
 /** Resolves `NAME_FILE` (Docker secrets) into `NAME`; a variable set both ways is a mistake. */
 function resolveFileVariables(env: Env, problems: string[]): Env {
@@ -95,6 +120,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
+  if (parsed.success && Boolean(parsed.data.INSTAGRAM_APP_ID) !== Boolean(parsed.data.INSTAGRAM_APP_SECRET)) {
+    problems.push('INSTAGRAM_APP_ID and INSTAGRAM_APP_SECRET: set both (live Instagram) or neither (sandbox)');
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const c = parsed.data;
   return Object.freeze({
@@ -120,6 +148,18 @@ export function loadConfig(env: Env = process.env): Config {
       timeCost: c.ARGON2_TIME_COST,
       parallelism: c.ARGON2_PARALLELISM,
       maxConcurrent: c.ARGON2_MAX_CONCURRENT,
+    }),
+    instagram: Object.freeze({
+      sandbox: !c.INSTAGRAM_APP_ID,
+      appId: c.INSTAGRAM_APP_ID,
+      appSecret: c.INSTAGRAM_APP_SECRET,
+      webhookSecret: c.INSTAGRAM_WEBHOOK_SECRET ?? c.INSTAGRAM_APP_SECRET,
+      apiVersion: c.GRAPH_API_VERSION,
+      graphBaseUrl: c.GRAPH_BASE_URL.replace(/\/$/, ''),
+      authorizeUrl: c.INSTAGRAM_AUTHORIZE_URL,
+      tokenUrl: c.INSTAGRAM_TOKEN_URL,
+      timeoutMs: c.GRAPH_TIMEOUT_MS,
+      sandboxSeed: c.SANDBOX_SEED,
     }),
   });
 }

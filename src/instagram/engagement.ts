@@ -1,0 +1,84 @@
+// §3.2–3.4 comments and moderation; §4 messaging and private replies; §7.4 webhook subscription.
+import type { Graph } from './graph.js';
+import type { Comment, Conversation, Message, Page, SentMessage, Success } from './types.js';
+
+export const COMMENT_FIELDS = 'id,text,timestamp,username,like_count,hidden,from{id,username},parent_id,replies{id,text,timestamp,username,from,hidden,parent_id}';
+export const MESSAGE_FIELDS = 'id,created_time,from,to,message';
+
+/** §4.2: text is at most 1000 bytes of UTF-8. */
+export const MESSAGE_MAX_BYTES = 1000;
+
+export class EngagementApi {
+  constructor(private readonly graph: Graph) {}
+
+  listComments(token: string, mediaId: string, options: { after?: string; limit?: number } = {}): Promise<Page<Comment>> {
+    return this.graph.get<Page<Comment>>(token, `${mediaId}/comments`, { fields: COMMENT_FIELDS, limit: options.limit ?? 50, after: options.after });
+  }
+
+  listReplies(token: string, commentId: string): Promise<Page<Comment>> {
+    return this.graph.get<Page<Comment>>(token, `${commentId}/replies`, { fields: 'id,text,timestamp,username,from,hidden,parent_id' });
+  }
+
+  async createComment(token: string, mediaId: string, message: string): Promise<string> {
+    return (await this.graph.post<{ id: string }>(token, `${mediaId}/comments`, { message })).id;
+  }
+
+  async reply(token: string, commentId: string, message: string): Promise<string> {
+    return (await this.graph.post<{ id: string }>(token, `${commentId}/replies`, { message })).id;
+  }
+
+  async setHidden(token: string, commentId: string, hidden: boolean): Promise<boolean> {
+    return (await this.graph.post<Success>(token, commentId, { hide: hidden })).success;
+  }
+
+  async deleteComment(token: string, commentId: string): Promise<boolean> {
+    return (await this.graph.delete<Success>(token, commentId)).success;
+  }
+
+  async setCommentsEnabled(token: string, mediaId: string, enabled: boolean): Promise<boolean> {
+    return (await this.graph.post<Success>(token, mediaId, { comment_enabled: enabled })).success;
+  }
+
+  conversations(token: string, options: { after?: string; userId?: string } = {}): Promise<Page<Conversation>> {
+    return this.graph.get<Page<Conversation>>(token, 'me/conversations', {
+      platform: 'instagram',
+      fields: 'id,updated_time,participants',
+      user_id: options.userId,
+      after: options.after,
+    });
+  }
+
+  async conversationMessages(token: string, conversationId: string): Promise<Array<{ id: string; created_time: string }>> {
+    const body = await this.graph.get<{ messages?: Page<{ id: string; created_time: string }> }>(token, conversationId, { fields: 'messages' });
+    return body.messages?.data ?? [];
+  }
+
+  message(token: string, messageId: string): Promise<Message> {
+    return this.graph.get<Message>(token, messageId, { fields: MESSAGE_FIELDS });
+  }
+
+  /** §4.2–4.3: inside 24 h a plain reply; up to 7 days only as a human agent's reply. */
+  sendMessage(token: string, igId: string, recipientId: string, text: string, options: { humanAgent?: boolean } = {}): Promise<SentMessage> {
+    return this.graph.post<SentMessage>(token, `${igId}/messages`, {
+      recipient: JSON.stringify({ id: recipientId }),
+      message: JSON.stringify({ text }),
+      ...(options.humanAgent ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' } : {}),
+    });
+  }
+
+  /** §3.5: one private message per comment, within 7 days. */
+  privateReply(token: string, igId: string, commentId: string, text: string): Promise<SentMessage> {
+    return this.graph.post<SentMessage>(token, `${igId}/messages`, {
+      recipient: JSON.stringify({ comment_id: commentId }),
+      message: JSON.stringify({ text }),
+    });
+  }
+
+  async subscribe(token: string, fields: readonly string[] = ['comments', 'messages']): Promise<boolean> {
+    return (await this.graph.post<Success>(token, 'me/subscribed_apps', { subscribed_fields: fields.join(',') })).success;
+  }
+
+  subscriptions(token: string): Promise<Page<{ subscribed_fields: string[] }>> {
+    return this.graph.get<Page<{ subscribed_fields: string[] }>>(token, 'me/subscribed_apps');
+  }
+}

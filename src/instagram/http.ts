@@ -1,0 +1,101 @@
+// One place where Qanat talks HTTP to Instagram: timeouts, the token in the Authorization
+// header (never in a URL that could be logged), big ids kept as strings, errors classified.
+import type { Logger } from '../log.js';
+import { redactUrl } from '../log.js';
+import { GraphError, type GraphErrorBody } from './graph-error.js';
+import { parseUsage, type Usage } from './usage.js';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpSettings {
+  timeoutMs: number;
+  fetch?: FetchLike;
+  log?: Logger;
+  /** Called with the usage headers of every answer, so callers can slow down before 100%. */
+  onUsage?: (usage: Usage) => void;
+}
+
+export type Params = Record<string, string | number | boolean | undefined>;
+
+export interface GraphRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  token?: string;
+  query?: Params;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Params;
+}
+
+/** JSON numbers of 16+ digits (Instagram ids exceed 2^53) are read as strings, exactly as sent. */
+export function parseJsonKeepingIds(text: string): unknown {
+  return JSON.parse(text.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
+}
+
+function withQuery(url: string, query: Params | undefined): string {
+  if (!query) return url;
+  const u = new URL(url);
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) u.searchParams.set(key, String(value));
+  return u.toString();
+}
+
+function formBody(form: Params): URLSearchParams {
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) if (value !== undefined) body.set(key, String(value));
+  return body;
+}
+
+interface LegacyOAuthError {
+  error_type?: string;
+  code?: number;
+  error_message?: string;
+}
+
+function toGraphError(status: number, body: unknown, usage: Usage): GraphError {
+  const retryAfterMs = usage.regainAccessMinutes !== undefined ? usage.regainAccessMinutes * 60_000 : undefined;
+  if (typeof body === 'object' && body !== null) {
+    const envelope = (body as { error?: unknown }).error;
+    if (typeof envelope === 'object' && envelope !== null) return GraphError.fromBody(status, envelope as GraphErrorBody, retryAfterMs);
+    const legacy = body as LegacyOAuthError;
+    if (legacy.error_message) {
+      return new GraphError(legacy.error_message, status, undefined, undefined, { type: legacy.error_type }, undefined, status >= 500 ? 'transient' : 'permanent');
+    }
+  }
+  return new GraphError(`Instagram answered HTTP ${status}`, status, undefined, undefined, {}, retryAfterMs);
+}
+
+export async function graphRequest<T>(settings: HttpSettings, request: GraphRequest): Promise<T> {
+  const url = withQuery(request.url, request.query);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (request.token) headers['authorization'] = `Bearer ${request.token}`;
+  const init: RequestInit = { method: request.method, headers, signal: AbortSignal.timeout(settings.timeoutMs), redirect: 'error' };
+  if (request.form) init.body = formBody(request.form);
+  const started = Date.now();
+  const doFetch = settings.fetch ?? ((input: string, options: RequestInit) => fetch(input, options));
+  let response: Response;
+  let text: string;
+  try {
+    response = await doFetch(url, init);
+    text = await response.text();
+  } catch (error) {
+    const name = (error as Error).name;
+    const reason = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${settings.timeoutMs} ms` : (error as Error).message;
+    settings.log?.warn({ method: request.method, url: redactUrl(url), reason }, 'instagram request failed');
+    throw GraphError.transport(`Instagram did not answer: ${reason}`);
+  }
+  const usage = parseUsage(response.headers);
+  settings.onUsage?.(usage);
+  let body: unknown;
+  try {
+    body = text ? parseJsonKeepingIds(text) : {};
+  } catch {
+    body = undefined;
+  }
+  settings.log?.debug({ method: request.method, url: redactUrl(url), status: response.status, ms: Date.now() - started }, 'instagram request');
+  const hasError = typeof body === 'object' && body !== null && ('error' in body || 'error_message' in body);
+  if (!response.ok || hasError || body === undefined) {
+    const error = body === undefined && response.ok ? GraphError.transport('Instagram sent an answer that is not JSON') : toGraphError(response.status, body, usage);
+    settings.log?.warn({ method: request.method, url: redactUrl(url), status: response.status, code: error.code, subcode: error.subcode, class: error.errorClass, err: error }, 'instagram refused');
+    throw error;
+  }
+  return body as T;
+}
