@@ -11,8 +11,11 @@ export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', ru: 'Р
 
 type Tree = { [key: string]: string | Tree };
 
+const read = (file: string): Tree => JSON.parse(fs.readFileSync(path.join(localesDir, file), 'utf8')) as Tree;
+
+/** <lang>.json plus instagram.<lang>.json (Instagram's refusals explained) under `instagram`. */
 export function loadCatalog(lang: Language): Tree {
-  return JSON.parse(fs.readFileSync(path.join(localesDir, `${lang}.json`), 'utf8')) as Tree;
+  return { ...read(`${lang}.json`), instagram: read(`instagram.${lang}.json`) };
 }
 
 /** Keys asked for but found in no catalog; the page tests assert this stays empty. */

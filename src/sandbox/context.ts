@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   exchangeShape: 'flat' | 'wrapped';
   /** §1.5: the refusal for refreshing a token younger than 24 h is unconfirmed: configurable. */
   refreshTooYoung: { code: number; message: string };
+  /** §2.8: the error for more than 30 hashtags is unconfirmed: configurable (default like a long caption). */
+  hashtagLimit: { code: number; subcode: number; message: string };
   /** How long a video container stays IN_PROGRESS. */
   videoProcessingMs: number;
   /** Mount /__control (tests, benchmarks, the demo). */
@@ -43,6 +45,7 @@ export const DEFAULT_OPTIONS: Omit<SimulatorOptions, 'appSecret'> = {
   containerCap: 400,
   exchangeShape: 'flat',
   refreshTooYoung: { code: 100, message: 'Token is too new to be refreshed; try again once it is at least 24 hours old' },
+  hashtagLimit: { code: 36004, subcode: 2207010, message: 'The caption has more than 30 hashtags' },
   videoProcessingMs: 5_000,
   control: true,
 };

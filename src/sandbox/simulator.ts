@@ -11,7 +11,7 @@ import { controlRouter } from './control.routes.js';
 import { engagementControl, engagementNodes, engagementRoutes } from './engagement.routes.js';
 import { simErrorHandler, errors } from './errors.js';
 import { faultMiddleware } from './faults.js';
-import { mediaNodes, mediaRoutes } from './media.routes.js';
+import { cdnRouter, mediaNodes, mediaRoutes } from './media.routes.js';
 import { nodeRoutes, type NodeKind } from './nodes.js';
 import { apiRouter, tokenRoutes, wwwRouter } from './oauth.routes.js';
 import { accountNode, profileRoutes } from './profile.routes.js';
@@ -69,6 +69,7 @@ export function createSimulator(input: SimulatorInput): Simulator {
   router.use('/www', wwwRouter(ctx, input.stylesheet ?? '/assets/css/app.css'));
   router.use('/api', apiRouter(ctx));
   router.use('/graph', graph);
+  router.use('/cdn', cdnRouter(ctx));
   if (options.control) router.use('/__control', controlRouter(ctx, [engagementControl]));
   router.use(simErrorHandler);
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { LANGUAGES, ROLES } from '../../../src/db/schema.js';
 import { loadCatalog } from '../../../src/i18n/index.js';
+import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
 import { projectRoot } from '../../../src/paths.js';
 
 type Tree = { [key: string]: string | Tree };
@@ -32,7 +33,11 @@ function sourceText(): string {
 }
 
 /** Keys built at run time from a known list (`t('role.' + role)`), spelled out here. */
-const DYNAMIC_KEYS = ROLES.map((role) => `role.${role}`);
+const DYNAMIC_KEYS = [
+  ...ROLES.map((role) => `role.${role}`),
+  ...ERROR_CLASSES.flatMap((c) => [`instagram.errorClass.${c}.title`, `instagram.errorClass.${c}.text`, `instagram.errorClass.${c}.textWithWait`]),
+  ...[...EXPLAINED_SUBCODES].map((code) => `instagram.code.${code}`),
+];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));
 const english = catalogs['en'] as Map<string, string>;
