@@ -12,6 +12,8 @@ import { pageLocals } from './http/locals.js';
 import { buildBareRouter, buildRouter, routeTable, type Route } from './http/routes.js';
 import { securityHeaders } from './http/security.js';
 import { loadUser, sessionMiddleware } from './http/session.js';
+import { SANDBOX_MOUNT } from './instagram/setup.js';
+import { createSimulator, type Simulator } from './sandbox/simulator.js';
 
 export interface AppDeps extends Deps {
   sessionSecret: string;
@@ -21,6 +23,8 @@ export interface Qanat {
   app: express.Express;
   services: Services;
   routes: Route[];
+  /** The mounted simulator in sandbox mode; undefined with real Meta credentials. */
+  simulator: Simulator | undefined;
 }
 
 function requestLogger(log: Logger) {
@@ -55,6 +59,20 @@ export function createApp(deps: AppDeps): Qanat {
   app.use(securityHeaders(config.secureCookies));
   app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use(buildBareRouter(routes));
+  // Sandbox mode: the simulator stands in for Instagram's hosts, before sessions and CSRF
+  // (Instagram's endpoints have neither). With Meta credentials, no simulator route exists.
+  const simulator = services.instagram.sandbox
+    ? createSimulator({
+        appId: services.instagram.appId,
+        appSecret: services.instagram.appSecret,
+        seed: config.instagram.sandboxSeed,
+        redirectUris: [services.instagram.redirectUri],
+        control: false,
+        clock,
+        log,
+      })
+    : undefined;
+  if (simulator) app.use(SANDBOX_MOUNT, simulator.router);
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
   app.use(sessionMiddleware(config, services, cipher, clock, deps.sessionSecret));
   app.use(loadUser(config, services, clock));
@@ -65,5 +83,5 @@ export function createApp(deps: AppDeps): Qanat {
   app.use(notFound);
   app.use(errorHandler(log, config.version));
 
-  return { app, services, routes };
+  return { app, services, routes, simulator };
 }

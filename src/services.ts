@@ -11,6 +11,8 @@ import { SessionsRepo } from './features/auth/sessions.repo.js';
 import { ThrottleService } from './features/auth/throttle.service.js';
 import { SetupService } from './features/setup/setup.service.js';
 import { UsersService } from './features/users/users.service.js';
+import { AccountsService } from './features/accounts/accounts.service.js';
+import { instagramSetup } from './instagram/setup.js';
 
 export interface Deps {
   config: Config;
@@ -21,7 +23,7 @@ export interface Deps {
 }
 
 export function createServices(deps: Deps) {
-  const { config, db, clock, log } = deps;
+  const { config, db, clock, log, cipher } = deps;
   const audit = new AuditService(db.orm, clock, log);
   const hasher = new PasswordHasher(config.argon2);
   const sessions = new SessionsRepo(db.orm);
@@ -29,7 +31,9 @@ export function createServices(deps: Deps) {
   const users = new UsersService(db.orm, clock, hasher, sessions, audit);
   const auth = new AuthService(users.repo, hasher, throttle, audit, config.login);
   const setup = new SetupService(users, throttle, audit);
-  return { audit, hasher, sessions, throttle, users, auth, setup };
+  const instagram = instagramSetup(config, cipher, log);
+  const accounts = new AccountsService(db.orm, cipher, clock, instagram, audit, log);
+  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts };
 }
 
 export type Services = ReturnType<typeof createServices>;

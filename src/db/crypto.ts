@@ -86,6 +86,12 @@ export class Cipher {
     }
   }
 
+  /** A stable secret for another purpose (e.g. the sandbox app secret), derived so the data key never leaves. */
+  deriveSecret(label: string): string {
+    const key = this.keys.get(this.currentKeyId) as Buffer;
+    return crypto.createHmac('sha256', key).update(`qanat-derive:${label}`).digest('base64url');
+  }
+
   /** True when the value was sealed with a key other than the current one (rotation pending). */
   needsReseal(stored: string): boolean {
     return stored.split(':')[1] !== this.currentKeyId;

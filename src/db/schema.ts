@@ -62,6 +62,42 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_kind_idx').on(t.kind)],
 );
 
+export const ACCOUNT_STATUSES = ['ok', 'needs_reconnect'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+/**
+ * One row per connected Instagram professional account. Everything that belongs to an account
+ * references it with ON DELETE CASCADE, so disconnecting is one delete (ARCHITECTURE.md).
+ */
+export const accounts = sqliteTable('accounts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** The professional account's Instagram id (webhook entry id); text, it exceeds 2^53. */
+  igUserId: text('ig_user_id').notNull().unique(),
+  appScopedId: text('app_scoped_id').notNull(),
+  username: text('username').notNull(),
+  name: text('name'),
+  accountType: text('account_type'),
+  profilePictureUrl: text('profile_picture_url'),
+  followersCount: integer('followers_count'),
+  followsCount: integer('follows_count'),
+  mediaCount: integer('media_count'),
+  biography: text('biography'),
+  website: text('website'),
+  /** Encrypted (v1:…): the long-lived access token. */
+  token: text('token').notNull(),
+  tokenExpiresAt: integer('token_expires_at').notNull(),
+  tokenRefreshedAt: integer('token_refreshed_at').notNull(),
+  /** Permissions granted at the last connect (JSON array). */
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  status: text('status', { enum: ACCOUNT_STATUSES }).notNull().default('ok'),
+  /** Connected to the built-in simulator rather than to Instagram. */
+  sandbox: integer('sandbox', { mode: 'boolean' }).notNull().default(false),
+  webhookSubscribed: integer('webhook_subscribed', { mode: 'boolean' }).notNull().default(false),
+  lastSyncAt: integer('last_sync_at'),
+  connectedAt: integer('connected_at').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
 /** Instance settings (key/value). Holds the encrypted key check among others. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

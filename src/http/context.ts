@@ -20,6 +20,8 @@ declare global {
       flash: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
       path: string;
       version: string;
+      /** No Meta app configured: the built-in simulator plays Instagram. */
+      sandbox: boolean;
     }
   }
 }

@@ -55,6 +55,7 @@ export function errorHandler(log: Logger, version: string) {
     res.locals.csrfToken ??= '';
     res.locals.path ??= req.path;
     res.locals.version ??= version;
+    res.locals.sandbox ??= false;
     // Assigning creates the key, so the layout's `user` is defined even for early failures.
     res.locals.user ??= undefined;
     res.set('Cache-Control', 'no-store');

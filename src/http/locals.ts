@@ -19,6 +19,7 @@ export function pageLocals(config: Config) {
     res.locals.t = t;
     res.locals.path = req.path;
     res.locals.version = config.version;
+    res.locals.sandbox = config.instagram.sandbox;
     res.locals.csrfToken = csrfTokenFor(req);
     res.locals.flash = [];
     // Pages carry CSRF tokens and personal data: never cache them anywhere.

@@ -11,6 +11,7 @@ import { healthHandlers } from '../features/health/health.handlers.js';
 import { settingsHandlers } from '../features/settings/settings.handlers.js';
 import { setupHandlers } from '../features/setup/setup.handlers.js';
 import { usersHandlers } from '../features/users/users.handlers.js';
+import { accountsHandlers } from '../features/accounts/accounts.handlers.js';
 import { requireUser } from './guards.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
@@ -30,6 +31,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const dashboard = dashboardHandlers();
   const settings = settingsHandlers(services);
   const users = usersHandlers(services);
+  const accounts = accountsHandlers(services, clock);
 
   // prettier-ignore
   return [
@@ -41,6 +43,10 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'post', path: '/language',                      access: 'public', handler: settings.saveLanguage },
     { method: 'post', path: '/logout',                        access: 'user',   handler: auth.signOut },
     { method: 'get',  path: '/',                              access: 'user',   handler: dashboard.showDashboardPage },
+    { method: 'get',  path: '/accounts',                      access: 'user',   handler: accounts.showAccountsPage },
+    // A link, not a form: CSP form-action would stop a form's redirect to instagram.com.
+    { method: 'get',  path: '/accounts/connect',              access: 'user',   handler: accounts.startConnect },
+    { method: 'get',  path: '/accounts/callback',             access: 'user',   handler: accounts.finishConnect },
     { method: 'get',  path: '/settings',                      access: 'user',   handler: settings.showProfilePage },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },

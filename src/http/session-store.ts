@@ -16,6 +16,8 @@ declare module 'express-session' {
     lastSeenAt: number;
     csrfToken: string;
     language: string;
+    /** The pending Instagram connection (OAuth state), bound to this session. */
+    oauth: { state: string; expiresAt: number };
     /** Where to go after signing in (a same-site path). */
     returnTo: string;
     flash: Array<{ kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, string | number> }>;

@@ -2,7 +2,8 @@
 import type { Graph } from './graph.js';
 import type { Comment, Conversation, Message, Page, SentMessage, Success } from './types.js';
 
-export const COMMENT_FIELDS = 'id,text,timestamp,username,like_count,hidden,from{id,username},parent_id,replies{id,text,timestamp,username,from,hidden,parent_id}';
+const REPLY_FIELDS = 'id,text,timestamp,username,from,hidden,parent_id';
+export const COMMENT_FIELDS = `id,text,timestamp,username,like_count,hidden,from{id,username},parent_id,replies{${REPLY_FIELDS}}`;
 export const MESSAGE_FIELDS = 'id,created_time,from,to,message';
 
 /** §4.2: text is at most 1000 bytes of UTF-8. */
@@ -15,8 +16,8 @@ export class EngagementApi {
     return this.graph.get<Page<Comment>>(token, `${mediaId}/comments`, { fields: COMMENT_FIELDS, limit: options.limit ?? 50, after: options.after });
   }
 
-  listReplies(token: string, commentId: string): Promise<Page<Comment>> {
-    return this.graph.get<Page<Comment>>(token, `${commentId}/replies`, { fields: 'id,text,timestamp,username,from,hidden,parent_id' });
+  listReplies(token: string, commentId: string, options: { after?: string } = {}): Promise<Page<Comment>> {
+    return this.graph.get<Page<Comment>>(token, `${commentId}/replies`, { fields: REPLY_FIELDS, after: options.after });
   }
 
   async createComment(token: string, mediaId: string, message: string): Promise<string> {
@@ -80,5 +81,9 @@ export class EngagementApi {
 
   subscriptions(token: string): Promise<Page<{ subscribed_fields: string[] }>> {
     return this.graph.get<Page<{ subscribed_fields: string[] }>>(token, 'me/subscribed_apps');
+  }
+
+  async unsubscribe(token: string): Promise<boolean> {
+    return (await this.graph.delete<Success>(token, 'me/subscribed_apps')).success;
   }
 }

@@ -29,6 +29,7 @@ const THROTTLE_CODES = new Set([4, 17, 32, 613, 80002]);
 const TRANSIENT_CODES = new Set([1, 2]);
 const TRANSIENT_SUBCODES = new Set([2207001, 2207003, 2207032, 1545133]);
 const CAPTION_SUBCODES = new Set([2207010, 2207040]);
+const MESSAGING_FINAL = new Set([2534022, 2534025, 2534014, 2534001]);
 /** The 2207xxx subcodes that mean "fix the media", from the contract's table (6.3) and the wild. */
 const MEDIA_SUBCODES = new Set([
   2207004, 2207005, 2207006, 2207009, 2207020, 2207023, 2207026, 2207028, 2207035, 2207036, 2207037, 2207052, 2207053, 2207057,
@@ -44,7 +45,9 @@ export function classify(code: number | undefined, subcode: number | undefined, 
   if (subcode !== undefined && CAPTION_SUBCODES.has(subcode)) return 'invalidCaption';
   if (subcode !== undefined && MEDIA_SUBCODES.has(subcode)) return 'invalidMedia';
   if ((code !== undefined && TRANSIENT_CODES.has(code)) || (subcode !== undefined && TRANSIENT_SUBCODES.has(subcode))) return 'transient';
-  if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return code === 10 && subcode === 2534022 ? 'permanent' : 'permission';
+  // Code 10 is also how the messaging window and private-reply limits answer: those are final, not a permission.
+  if (code === 10 && subcode !== undefined && MESSAGING_FINAL.has(subcode)) return 'permanent';
+  if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return 'permission';
   if (code === undefined && httpStatus !== undefined && httpStatus >= 500) return 'transient';
   return 'permanent';
 }
@@ -68,6 +71,8 @@ export class GraphError extends Error {
   }
 
   static fromBody(httpStatus: number, body: GraphErrorBody, retryAfterMs?: number): GraphError {
+    // "(#10) Not enough viewers for the media to show insights" (§5.2) is not a missing permission.
+    const notEnoughViewers = body.code === 10 && /not enough viewers/i.test(body.message ?? '');
     return new GraphError(
       body.message ?? `Instagram answered HTTP ${httpStatus}`,
       httpStatus,
@@ -75,6 +80,7 @@ export class GraphError extends Error {
       body.error_subcode,
       { type: body.type, isTransient: body.is_transient, userTitle: body.error_user_title, userMessage: body.error_user_msg, fbtraceId: body.fbtrace_id },
       retryAfterMs,
+      notEnoughViewers ? 'permanent' : undefined,
     );
   }
 

@@ -18,6 +18,8 @@ export interface ImageContainer {
   altText?: string;
   userTags?: UserTag[];
   collaborators?: string[];
+  /** §2.2: the AI label (22 Jun 2026); never on carousel items. */
+  isAiGenerated?: boolean;
 }
 
 export interface ReelContainer {
@@ -28,6 +30,11 @@ export interface ReelContainer {
   thumbOffsetMs?: number;
   userTags?: UserTag[];
   collaborators?: string[];
+  /** Renames the reel's original audio; Instagram lets it be set once. */
+  audioName?: string;
+  /** §2.2 trial reels (error 2207081 when the account cannot use them). */
+  trialGraduation?: 'MANUAL' | 'SS_PERFORMANCE';
+  isAiGenerated?: boolean;
 }
 
 export type CarouselChild = { imageUrl: string; altText?: string; userTags?: UserTag[] } | { videoUrl: string; userTags?: UserTag[] };
@@ -52,7 +59,14 @@ export class PublishingApi {
   }
 
   async createImage(token: string, igId: string, c: ImageContainer): Promise<string> {
-    const body = { image_url: c.imageUrl, caption: c.caption, alt_text: c.altText, user_tags: json(c.userTags), collaborators: json(c.collaborators) };
+    const body = {
+      image_url: c.imageUrl,
+      caption: c.caption,
+      alt_text: c.altText,
+      user_tags: json(c.userTags),
+      collaborators: json(c.collaborators),
+      is_ai_generated: c.isAiGenerated,
+    };
     return (await this.graph.post<{ id: string }>(token, `${igId}/media`, body)).id;
   }
 
@@ -64,8 +78,15 @@ export class PublishingApi {
     return (await this.graph.post<{ id: string }>(token, `${igId}/media`, body)).id;
   }
 
-  async createCarousel(token: string, igId: string, children: string[], options: { caption?: string; collaborators?: string[] } = {}): Promise<string> {
-    const body = { media_type: 'CAROUSEL', children: children.join(','), caption: options.caption, collaborators: json(options.collaborators) };
+  /** The AI label goes on the parent only; setting it on an item is an error (§2.2). */
+  async createCarousel(token: string, igId: string, children: string[], options: { caption?: string; collaborators?: string[]; isAiGenerated?: boolean } = {}): Promise<string> {
+    const body = {
+      media_type: 'CAROUSEL',
+      children: children.join(','),
+      caption: options.caption,
+      collaborators: json(options.collaborators),
+      is_ai_generated: options.isAiGenerated,
+    };
     return (await this.graph.post<{ id: string }>(token, `${igId}/media`, body)).id;
   }
 
@@ -79,6 +100,9 @@ export class PublishingApi {
       thumb_offset: c.thumbOffsetMs,
       user_tags: json(c.userTags),
       collaborators: json(c.collaborators),
+      audio_name: c.audioName,
+      trial_params: c.trialGraduation ? json({ graduation_strategy: c.trialGraduation }) : undefined,
+      is_ai_generated: c.isAiGenerated,
     };
     return (await this.graph.post<{ id: string }>(token, `${igId}/media`, body)).id;
   }
@@ -92,12 +116,17 @@ export class PublishingApi {
     return this.graph.get<ContainerStatus>(token, containerId, { fields: 'id,status_code,status' });
   }
 
+  /**
+   * §2.5: never retry this blindly. If an answer is lost the post may be live, and a second call
+   * for a PUBLISHED container is refused or answered unpredictably: read containerStatus first.
+   */
   async publish(token: string, igId: string, containerId: string): Promise<string> {
     return (await this.graph.post<{ id: string }>(token, `${igId}/media_publish`, { creation_id: containerId })).id;
   }
 
-  async publishingLimit(token: string, igId: string): Promise<PublishingLimit> {
-    const page = await this.graph.get<Page<PublishingLimit>>(token, `${igId}/content_publishing_limit`, { fields: 'quota_usage,config' });
+  /** §2.6: trust config.quota_total, the docs disagree on it. `since` (Unix s) must be within the last 24 h. */
+  async publishingLimit(token: string, igId: string, options: { since?: number } = {}): Promise<PublishingLimit> {
+    const page = await this.graph.get<Page<PublishingLimit>>(token, `${igId}/content_publishing_limit`, { fields: 'quota_usage,config', since: options.since });
     const first = page.data[0];
     if (!first) throw new Error('content_publishing_limit answered with no data');
     return first;

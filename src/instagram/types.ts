@@ -123,7 +123,8 @@ export interface Insight {
   id?: string;
   values?: Array<{ value: number | Record<string, number>; end_time?: string }>;
   total_value?: {
-    value: number;
+    /** Absent on demographics, which only have breakdowns. */
+    value?: number;
     breakdowns?: Array<{ dimension_keys: string[]; results: Array<{ dimension_values: string[]; value: number }> }>;
   };
 }

@@ -30,7 +30,8 @@ export interface LiveApp {
 export async function startLiveApp(env: Record<string, string> = {}): Promise<LiveApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = createTestApp({ PUBLIC_URL: url, TRUST_PROXY_HOPS: '0', ...env });
+  // PORT matters in sandbox mode: Qanat calls its mounted simulator on 127.0.0.1:PORT.
+  const t = createTestApp({ PUBLIC_URL: url, PORT: String(port), TRUST_PROXY_HOPS: '0', ...env });
   const server = http.createServer(t.app);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {

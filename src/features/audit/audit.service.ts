@@ -16,6 +16,8 @@ export const AUDIT_KINDS = [
   'user.password.changed',
   'user.password.reset',
   'user.language.changed',
+  'account.connected',
+  'account.reconnected',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -1,0 +1,64 @@
+import crypto from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Clock } from '../../clock.js';
+import { currentUser, flash, origin, saveSession } from '../../http/context.js';
+import { page } from '../../http/render.js';
+import { GraphError } from '../../instagram/graph-error.js';
+import type { Services } from '../../services.js';
+
+/** How long a person has to finish Instagram's consent window. */
+const STATE_TTL_MS = 10 * 60_000;
+
+const param = (req: Request, name: string): string => {
+  const value = req.query[name];
+  return typeof value === 'string' ? value : '';
+};
+
+function sameState(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+export function accountsHandlers(services: Services, clock: Clock) {
+  const failure = (res: Response, reason: string, status: number, explanation?: { title: string; text: string }) =>
+    page(res, 'accounts/connect-failed', { title: 'accounts.failed.title', reason, explanation: explanation ?? null }, status);
+
+  return {
+    async showAccountsPage(_req: Request, res: Response): Promise<void> {
+      const user = currentUser(res);
+      await page(res, 'accounts/list', { title: 'accounts.title', accounts: services.accounts.list(), canConnect: services.accounts.canConnect(user), now: clock.now() });
+    },
+
+    /** Starts Instagram's consent window with a state bound to this session for ten minutes. */
+    async startConnect(req: Request, res: Response): Promise<void> {
+      services.accounts.requireOwner(currentUser(res));
+      const state = crypto.randomBytes(24).toString('base64url');
+      req.session.oauth = { state, expiresAt: clock.now() + STATE_TTL_MS };
+      await saveSession(req);
+      res.redirect(303, services.instagram.client.oauth.authorizeUrl(state));
+    },
+
+    /** Instagram sends the person back here with ?code&state, or ?error=access_denied. */
+    async finishConnect(req: Request, res: Response): Promise<void> {
+      const user = currentUser(res);
+      services.accounts.requireOwner(user);
+      const expected = req.session.oauth;
+      delete req.session.oauth; // single use, whatever happens next
+      const state = param(req, 'state');
+      if (!expected || !state || !sameState(state, expected.state)) return failure(res, 'accounts.failed.state', 400);
+      if (expected.expiresAt < clock.now()) return failure(res, 'accounts.failed.expired', 400);
+      if (param(req, 'error')) return failure(res, param(req, 'error') === 'access_denied' ? 'accounts.failed.denied' : 'accounts.failed.instagram', 400);
+      const code = param(req, 'code');
+      if (!code) return failure(res, 'accounts.failed.noCode', 400);
+      try {
+        const { account, reconnected } = await services.accounts.connect(user, code, origin(req));
+        flash(req, 'success', reconnected ? 'accounts.flash.reconnected' : 'accounts.flash.connected', { username: account.username });
+        res.redirect(303, '/accounts');
+      } catch (error) {
+        if (error instanceof GraphError) return failure(res, 'accounts.failed.refused', 502, error.explanationKeys());
+        throw error;
+      }
+    },
+  };
+}
