@@ -3,7 +3,7 @@ import type { InstagramConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { EngagementApi } from './engagement.js';
 import { Graph } from './graph.js';
-import type { FetchLike, HttpSettings } from './http.js';
+import { Backoff, type FetchLike, type HttpSettings } from './http.js';
 import { InsightsApi } from './insights.js';
 import { OAuthClient } from './oauth.js';
 import { PublishingApi } from './publishing.js';
@@ -34,7 +34,7 @@ export class InstagramClient {
   readonly insights: InsightsApi;
 
   constructor(readonly options: ClientOptions) {
-    const http: HttpSettings = { timeoutMs: options.timeoutMs };
+    const http: HttpSettings = { timeoutMs: options.timeoutMs, backoff: new Backoff() };
     if (options.log) http.log = options.log;
     if (options.fetch) http.fetch = options.fetch;
     if (options.onUsage) http.onUsage = options.onUsage;

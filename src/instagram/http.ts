@@ -13,6 +13,23 @@ export interface HttpSettings {
   log?: Logger;
   /** Called with the usage headers of every answer, so callers can slow down before 100%. */
   onUsage?: (usage: Usage) => void;
+  /** Shared by every call of one client: set when Instagram says how long to stay away. */
+  backoff?: Backoff;
+}
+
+/**
+ * Honours estimated_time_to_regain_access: while Instagram has asked us to wait, calls fail
+ * at once as throttled instead of spending more of the allowance.
+ */
+export class Backoff {
+  private until = 0;
+  constructor(private readonly now: () => number = Date.now) {}
+  wait(ms: number): void {
+    this.until = Math.max(this.until, this.now() + ms);
+  }
+  remainingMs(): number {
+    return Math.max(0, this.until - this.now());
+  }
 }
 
 export type Params = Record<string, string | number | boolean | undefined>;
@@ -65,6 +82,10 @@ function toGraphError(status: number, body: unknown, usage: Usage): GraphError {
 
 export async function graphRequest<T>(settings: HttpSettings, request: GraphRequest): Promise<T> {
   const url = withQuery(request.url, request.query);
+  const waitMs = settings.backoff?.remainingMs() ?? 0;
+  if (waitMs > 0) {
+    throw new GraphError(`Instagram asked Qanat to wait; ${Math.ceil(waitMs / 60_000)} min left`, 0, undefined, undefined, {}, waitMs, 'throttled');
+  }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (request.token) headers['authorization'] = `Bearer ${request.token}`;
   const init: RequestInit = { method: request.method, headers, signal: AbortSignal.timeout(settings.timeoutMs), redirect: 'error' };
@@ -84,6 +105,7 @@ export async function graphRequest<T>(settings: HttpSettings, request: GraphRequ
   }
   const usage = parseUsage(response.headers);
   settings.onUsage?.(usage);
+  if (usage.regainAccessMinutes !== undefined) settings.backoff?.wait(usage.regainAccessMinutes * 60_000);
   let body: unknown;
   try {
     body = text ? parseJsonKeepingIds(text) : {};

@@ -5,7 +5,6 @@ import { renameUpload } from './cdn.js';
 import { isCarouselItem, statusOf } from './containers.js';
 import { errors } from './errors.js';
 import { mediaErrors } from './media-errors.js';
-import { alreadyPublishedMode } from './media-options.js';
 import type { SimAccount, SimContainer, SimMedia } from './state.js';
 
 /** Successful publishes in the rolling 24 h (a carousel is one), optionally only since a moment. */
@@ -109,7 +108,7 @@ export async function publishContainer(ctx: SimContext, account: SimAccount, cre
   const status = await statusOf(ctx, c);
   if (status.code === 'EXPIRED') throw mediaErrors.containerGone(creationId);
   if (status.code === 'PUBLISHED') {
-    if (alreadyPublishedMode(ctx) === 'same-id' && c.publishedMediaId) return c.publishedMediaId;
+    if (ctx.options.alreadyPublished === 'same-id' && c.publishedMediaId) return c.publishedMediaId;
     throw mediaErrors.containerGone(creationId);
   }
   if (status.code !== 'FINISHED') throw mediaErrors.notReady();

@@ -8,16 +8,29 @@ import { isVideoKind, type ContainerRequest } from './containers-spec.js';
 import { checkCaption } from './media-caption.js';
 import { mediaErrors, uploadFailed } from './media-errors.js';
 import { checkImage } from './media-image.js';
-import { mediaFetchTimeoutMs } from './media-options.js';
 import { checkVideo, VIDEO_SUBCODE } from './media-video.js';
 import type { SimAccount, SimContainer, SimFault, ContainerStatusCode } from './state.js';
 
 /**
  * A video's download and ffprobe run in the background, as at Instagram, and its outcome is
- * revealed at readyAt. Whoever reads the status after readyAt waits for the check, so the answer
- * never depends on how fast ffprobe happened to be.
+ * revealed at readyAt. Whoever reads the status after readyAt waits for the check (a tiny test
+ * video takes a fraction of a second), so the answer does not depend on how fast ffprobe happened
+ * to be; a big download still in progress after PATIENCE_MS reads IN_PROGRESS, as it would at
+ * Instagram, rather than holding the caller's request open.
  */
 const processing = new WeakMap<SimContainer, Promise<void>>();
+const PATIENCE_MS = 3_000;
+
+async function waitForProcessing(c: SimContainer): Promise<void> {
+  const pending = processing.get(c);
+  if (!pending) return;
+  let timer: NodeJS.Timeout | undefined;
+  const patience = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, PATIENCE_MS);
+  });
+  await Promise.race([pending, patience]);
+  clearTimeout(timer);
+}
 
 export interface ContainerStatus {
   code: ContainerStatusCode;
@@ -29,7 +42,7 @@ export async function statusOf(ctx: SimContext, c: SimContainer): Promise<Contai
   const now = ctx.clock.now();
   if (now >= c.createdAt + DAY) return { code: 'EXPIRED' };
   if (now < c.readyAt) return { code: 'IN_PROGRESS' };
-  await processing.get(c);
+  await waitForProcessing(c);
   if (c.status === 'ERROR') return c.statusText ? { code: 'ERROR', text: c.statusText } : { code: 'ERROR' };
   return { code: c.status };
 }
@@ -78,7 +91,7 @@ function fail(c: SimContainer, subcode: number): void {
 async function processVideo(ctx: SimContext, c: SimContainer, url: string): Promise<void> {
   try {
     const thumbOffset = c.params['thumb_offset'];
-    const outcome = await checkVideo(url, c.kind, { timeoutMs: mediaFetchTimeoutMs(ctx), ...(thumbOffset ? { thumbOffsetMs: Number(thumbOffset) } : {}) });
+    const outcome = await checkVideo(url, c.kind, { timeoutMs: ctx.options.mediaFetchTimeoutMs, ...(thumbOffset ? { thumbOffsetMs: Number(thumbOffset) } : {}) });
     if (!outcome.ok) return fail(c, outcome.subcode);
     if (outcome.thumbnail) {
       await keepUpload(ctx, `${c.id}-thumb.jpg`, outcome.thumbnail).catch((error: unknown) => {
@@ -126,7 +139,7 @@ export async function createContainer(ctx: SimContext, account: SimAccount, requ
   }
   const url = request.sourceUrl ?? '';
   if (!isVideoKind(request.kind)) {
-    const image = await checkImage(url, { feedRatio: request.kind !== 'STORY_IMAGE', timeoutMs: mediaFetchTimeoutMs(ctx) });
+    const image = await checkImage(url, { feedRatio: request.kind !== 'STORY_IMAGE', timeoutMs: ctx.options.mediaFetchTimeoutMs });
     const c = newContainer(ctx, account, request, now);
     c.status = 'FINISHED';
     try {

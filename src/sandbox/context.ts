@@ -24,6 +24,14 @@ export interface SimulatorOptions {
   refreshTooYoung: { code: number; message: string };
   /** §2.8: the error for more than 30 hashtags is unconfirmed: configurable (default like a long caption). */
   hashtagLimit: { code: number; subcode: number; message: string };
+  /**
+   * §2.5: what media_publish answers for an already PUBLISHED container is unconfirmed.
+   * 'error' (default) answers 24/2207008 like a used-up container; 'same-id' answers the first
+   * media id again. The stricter default makes a client check status_code before retrying.
+   */
+  alreadyPublished: 'error' | 'same-id';
+  /** How long Meta's fetcher waits for image_url / video_url before giving up (−2/2207003). */
+  mediaFetchTimeoutMs: number;
   /** How long a video container stays IN_PROGRESS. */
   videoProcessingMs: number;
   /** Mount /__control (tests, benchmarks, the demo). */
@@ -46,6 +54,8 @@ export const DEFAULT_OPTIONS: Omit<SimulatorOptions, 'appSecret'> = {
   exchangeShape: 'flat',
   refreshTooYoung: { code: 100, message: 'Token is too new to be refreshed; try again once it is at least 24 hours old' },
   hashtagLimit: { code: 36004, subcode: 2207010, message: 'The caption has more than 30 hashtags' },
+  alreadyPublished: 'error',
+  mediaFetchTimeoutMs: 15_000,
   videoProcessingMs: 5_000,
   control: true,
 };

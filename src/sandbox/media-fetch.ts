@@ -25,7 +25,10 @@ async function stream(url: string, limits: Limits, sink: Sink): Promise<number> 
   let total = 0;
   try {
     const response = await fetch(url, { signal, headers: { 'user-agent': 'facebookexternalhit/1.1' } });
-    if (!response.ok || !response.body) throw new MediaFetchError('unreachable');
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new MediaFetchError('unreachable');
+    }
     if (Number(response.headers.get('content-length') ?? 0) > limits.maxBytes) {
       await response.body.cancel();
       throw new MediaFetchError('too-large');

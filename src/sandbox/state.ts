@@ -149,9 +149,9 @@ export type FaultKind = 'throttle' | 'server-error' | 'latency' | 'reset' | 'inv
 
 export interface SimFault {
   kind: FaultKind;
-  /** Only requests whose path contains this text (default: every Graph request). */
+  /** Only requests whose path contains this text (default: every Graph request; not used by container-error). */
   pathIncludes?: string;
-  /** How many requests it applies to; undefined = until cleared. */
+  /** How many requests it applies to; undefined = until cleared (container-error: the next video container only). */
   remaining?: number;
   code?: number;
   subcode?: number;

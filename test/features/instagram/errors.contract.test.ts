@@ -27,7 +27,7 @@ describe('error classes over real HTTP (contract §6)', () => {
 
   for (const code of [4, 17, 32, 613, 80002]) {
     it(`code ${code} is classified throttled and retryable`, async () => {
-      await control(h, '/faults', { kind: 'throttle', code, remaining: 1 });
+      await control(h, '/faults', { kind: 'throttle', code, remaining: 1, regainMinutes: 0 });
       const error = await failure(h.client.publishing.me(token));
       expect(error.code).to.equal(code);
       expect(error.errorClass).to.equal('throttled');
@@ -44,6 +44,12 @@ describe('error classes over real HTTP (contract §6)', () => {
     await control(h, '/faults', { kind: 'throttle', code: 80002, regainMinutes: 7, remaining: 1 });
     const error = await failure(h.client.publishing.me(token));
     expect(error.retryAfterMs).to.equal(7 * 60_000);
+    // Until then the client does not call Instagram at all: it answers throttled at once.
+    const sent = h.requests.length;
+    const waiting = await failure(h.client.publishing.me(token));
+    expect(waiting.errorClass).to.equal('throttled');
+    expect(waiting.retryAfterMs).to.be.within(6 * 60_000, 7 * 60_000);
+    expect(h.requests.length).to.equal(sent);
   });
 
   it('a 5xx with code 2 is transient', async () => {

@@ -111,6 +111,9 @@ describe('OAuth against the simulator (contract §1)', () => {
     expect(me.username).to.equal('steppe_coffee');
     expect(me.account_type).to.be.oneOf(['BUSINESS', 'MEDIA_CREATOR']);
     expect(me.followers_count).to.be.greaterThan(1000);
+    expect(me.profile_picture_url).to.equal(`${h.base}/cdn/profile.jpg`);
+    const picture = await fetch(me.profile_picture_url ?? '');
+    expect(picture.headers.get('content-type')).to.equal('image/jpeg');
     const request = h.requests.at(-1)!;
     expect(request.url.pathname).to.equal('/graph/v25.0/me');
     expect(request.url.searchParams.get('fields')).to.contain('user_id');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MEDIA_FIELDS } from '../../../src/instagram/publishing.js';
 import { longLivedToken, startSimulator, type RecordedRequest, type SimHarness } from '../../support/simulator.js';
-import { startMediaServer, type MediaServer } from '../sandbox/publishing-fixtures.test.js';
+import { startMediaServer, type MediaServer } from '../../support/media-fixtures.js';
 
 /** What every Graph request of the client must look like: versioned path, token in the header only. */
 function expectGraphRequest(request: RecordedRequest | undefined, method: 'GET' | 'POST', path: string, token: string): URLSearchParams {

@@ -1,11 +1,8 @@
 import { expect } from 'chai';
 import type { GraphError } from '../../../src/instagram/graph-error.js';
-import type { PublishingOptions } from '../../../src/sandbox/media-options.js';
 import type { SimulatorInput } from '../../../src/sandbox/simulator.js';
 import { longLivedToken, startSimulator, type SimHarness } from '../../support/simulator.js';
-import { failure, graphCall, graphErrorOf, startMediaServer, type MediaServer } from './publishing-fixtures.test.js';
-
-const DAY = 24 * 3_600_000;
+import { failure, graphCall, graphErrorOf, startMediaServer, type MediaServer } from '../../support/media-fixtures.js';
 
 /** Code, subcode and class together, as a test reads them. */
 function summary(error: GraphError): { code: number | undefined; subcode: number | undefined; errorClass: string } {
@@ -78,7 +75,7 @@ describe('the simulator creates publishing containers as Instagram does (contrac
 
     it('answers the retryable −2/2207003 when the image server does not answer in time', async () => {
       await h.close();
-      const input: Partial<SimulatorInput> & PublishingOptions = { mediaFetchTimeoutMs: 300 };
+      const input: Partial<SimulatorInput>  = { mediaFetchTimeoutMs: 300 };
       await start(input);
       const error = await failure(api().createImage(token, igId, { imageUrl: media.url('slow.jpg') }));
       expect(summary(error)).to.deep.equal({ code: -2, subcode: 2207003, errorClass: 'transient' });
@@ -219,76 +216,6 @@ describe('the simulator creates publishing containers as Instagram does (contrac
       expect([pending.code, pending.subcode, pending.errorClass]).to.deep.equal([9007, 2207027, 'notReady']);
       h.clock.advance(h.sim.options.videoProcessingMs);
       expect(await api().createCarousel(token, igId, [a, b, video])).to.match(/^\d{17}$/);
-    });
-  });
-
-  describe('videos (§2.4)', () => {
-    it('a reel is IN_PROGRESS until videoProcessingMs have passed on the sim clock, then FINISHED', async () => {
-      const id = await api().createReel(token, igId, { videoUrl: media.url('reel.mp4'), caption: 'Launch day', shareToFeed: true, thumbOffsetMs: 1500 });
-      expect(await api().containerStatus(token, id)).to.deep.include({ id, status_code: 'IN_PROGRESS' });
-      h.clock.advance(h.sim.options.videoProcessingMs - 1);
-      expect((await api().containerStatus(token, id)).status_code).to.equal('IN_PROGRESS');
-      h.clock.advance(1);
-      const status = await api().containerStatus(token, id);
-      expect(status).to.deep.equal({ id, status_code: 'FINISHED' });
-    });
-
-    for (const [name, why] of [
-      ['short.mp4', 'shorter than 3 seconds'],
-      ['mpeg4.mp4', 'MPEG-4 Part 2 instead of H.264/HEVC'],
-      ['reel.mkv', 'in Matroska instead of MP4/MOV'],
-    ] as const) {
-      it(`a reel ${why} ends in ERROR with "Media upload has failed with error code 2207026"`, async () => {
-        const id = await api().createReel(token, igId, { videoUrl: media.url(name) });
-        expect((await api().containerStatus(token, id)).status_code).to.equal('IN_PROGRESS');
-        h.clock.advance(h.sim.options.videoProcessingMs);
-        expect(await api().containerStatus(token, id)).to.deep.equal({ id, status_code: 'ERROR', status: 'Error: Media upload has failed with error code 2207026' });
-      });
-    }
-
-    it('a video that cannot be downloaded ends in ERROR with 2207052', async () => {
-      const id = await api().createStory(token, igId, { videoUrl: media.url('missing.jpg') });
-      h.clock.advance(h.sim.options.videoProcessingMs);
-      expect((await api().containerStatus(token, id)).status).to.equal('Error: Media upload has failed with error code 2207052');
-    });
-
-    it('a thumb_offset past the end of the video ends in ERROR with 2207057', async () => {
-      const id = await api().createReel(token, igId, { videoUrl: media.url('reel.mp4'), thumbOffsetMs: 60_000 });
-      h.clock.advance(h.sim.options.videoProcessingMs);
-      expect((await api().containerStatus(token, id)).status).to.contain('2207057');
-    });
-
-    it('an injected container-error fault fails the next video container only, with its subcode', async () => {
-      h.sim.state.faults.push({ kind: 'container-error', subcode: 2207076 });
-      const failed = await api().createReel(token, igId, { videoUrl: media.url('reel.mp4') });
-      const fine = await api().createReel(token, igId, { videoUrl: media.url('reel.mp4') });
-      h.clock.advance(h.sim.options.videoProcessingMs);
-      expect((await api().containerStatus(token, failed)).status).to.equal('Error: Media upload has failed with error code 2207076');
-      expect((await api().containerStatus(token, fine)).status_code).to.equal('FINISHED');
-      expect(h.sim.state.faults).to.deep.equal([]);
-    });
-  });
-
-  describe('lifetime and the 24 h cap (§2.1)', () => {
-    it('a container nobody publishes is EXPIRED 24 h after it was created', async () => {
-      const id = await api().createImage(token, igId, { imageUrl: media.url('feed.jpg') });
-      h.clock.advance(DAY - 1);
-      expect((await api().containerStatus(token, id)).status_code).to.equal('FINISHED');
-      h.clock.advance(1);
-      expect((await api().containerStatus(token, id)).status_code).to.equal('EXPIRED');
-    });
-
-    it('refuses a container past the cap with 9/2207042 (classified quota) until the window rolls on', async () => {
-      await h.close();
-      await start({ containerCap: 2 });
-      await api().createImage(token, igId, { imageUrl: media.url('feed.jpg') });
-      await api().createReel(token, igId, { videoUrl: media.url('reel.mp4') });
-      const error = await failure(api().createImage(token, igId, { imageUrl: media.url('feed.jpg') }));
-      expect(summary(error)).to.deep.equal({ code: 9, subcode: 2207042, errorClass: 'quota' });
-      expect(error.message).to.contain('2 media containers');
-      expect(error.explanationKeys().text).to.equal('instagram.code.2207042');
-      h.clock.advance(DAY);
-      expect(await api().createImage(token, igId, { imageUrl: media.url('feed.jpg') })).to.match(/^\d{17}$/);
     });
   });
 });

@@ -5,7 +5,7 @@ import express from 'express';
 import sharp from 'sharp';
 import type { Media } from '../../../src/instagram/types.js';
 import { longLivedToken, startSimulator, type SimHarness } from '../../support/simulator.js';
-import { failure, graphCall, graphErrorOf, startMediaServer, type MediaServer } from './publishing-fixtures.test.js';
+import { failure, graphCall, graphErrorOf, startMediaServer, type MediaServer } from '../../support/media-fixtures.js';
 
 const DAY = 24 * 3_600_000;
 

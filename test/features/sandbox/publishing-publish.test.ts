@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { graphTime } from '../../../src/sandbox/clock.js';
-import type { PublishingOptions } from '../../../src/sandbox/media-options.js';
 import type { SimulatorInput } from '../../../src/sandbox/simulator.js';
 import { longLivedToken, startSimulator, type SimHarness } from '../../support/simulator.js';
-import { failure, graphCall, startMediaServer, type MediaServer } from './publishing-fixtures.test.js';
+import { failure, graphCall, startMediaServer, type MediaServer } from '../../support/media-fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -83,7 +82,7 @@ describe('the simulator publishes containers and counts the quota as Instagram d
 
   it('with alreadyPublished: "same-id" a second publish answers the first media id and still counts once', async () => {
     await h.close();
-    const input: Partial<SimulatorInput> & PublishingOptions = { alreadyPublished: 'same-id' };
+    const input: Partial<SimulatorInput>  = { alreadyPublished: 'same-id' };
     await start(input);
     const container = await image();
     const first = await api().publish(token, igId, container);
