@@ -8,7 +8,7 @@ import { createServices, type Deps, type Services } from './services.js';
 import { verifyCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { requireSetupDone } from './http/guards.js';
-import { pageLocals } from './http/locals.js';
+import { accountLocals, pageLocals } from './http/locals.js';
 import { buildBareRouter, buildRouter, routeTable, type Route } from './http/routes.js';
 import { securityHeaders } from './http/security.js';
 import { loadUser, sessionMiddleware } from './http/session.js';
@@ -77,6 +77,7 @@ export function createApp(deps: AppDeps): Qanat {
   app.use(sessionMiddleware(config, services, cipher, clock, deps.sessionSecret));
   app.use(loadUser(config, services, clock));
   app.use(pageLocals(config));
+  app.use(accountLocals(services));
   app.use(verifyCsrf(config.publicUrl));
   app.use(requireSetupDone(services));
   app.use(buildRouter(routes));

@@ -44,6 +44,7 @@ const schema = z.object({
   INSTAGRAM_TOKEN_URL: z.url({ protocol: /^https?$/ }).default('https://api.instagram.com/oauth/access_token'),
   GRAPH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   SANDBOX_SEED: z.coerce.number().int().min(0).default(42),
+  TOKEN_REFRESH_WINDOW_DAYS: z.coerce.number().int().min(1).max(59).default(14),
 });
 
 export interface Config {
@@ -76,6 +77,8 @@ export interface InstagramConfig {
   readonly tokenUrl: string;
   readonly timeoutMs: number;
   readonly sandboxSeed: number;
+  /** Refresh tokens that expire within this many days (and are at least 24 h old). */
+  readonly refreshWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
       tokenUrl: c.INSTAGRAM_TOKEN_URL,
       timeoutMs: c.GRAPH_TIMEOUT_MS,
       sandboxSeed: c.SANDBOX_SEED,
+      refreshWindowMs: c.TOKEN_REFRESH_WINDOW_DAYS * 86_400_000,
     }),
   });
 }

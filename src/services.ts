@@ -12,6 +12,8 @@ import { ThrottleService } from './features/auth/throttle.service.js';
 import { SetupService } from './features/setup/setup.service.js';
 import { UsersService } from './features/users/users.service.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
+import { ProfileSyncService } from './features/accounts/profile-sync.service.js';
+import { TokenRefreshService } from './features/accounts/token-refresh.service.js';
 import { instagramSetup } from './instagram/setup.js';
 
 export interface Deps {
@@ -32,8 +34,10 @@ export function createServices(deps: Deps) {
   const auth = new AuthService(users.repo, hasher, throttle, audit, config.login);
   const setup = new SetupService(users, throttle, audit);
   const instagram = instagramSetup(config, cipher, log);
-  const accounts = new AccountsService(db.orm, cipher, clock, instagram, audit, log);
-  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts };
+  const accounts = new AccountsService(db.orm, config.dataDir, cipher, clock, instagram, audit, log);
+  const tokenRefresh = new TokenRefreshService(accounts, instagram, audit, clock, config.instagram.refreshWindowMs, log);
+  const profileSync = new ProfileSyncService(accounts, instagram, clock, log);
+  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,7 +1,7 @@
 // The single source of truth for the database. Change it, then `npm run db:generate`;
 // never edit a migration that has been committed.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const ROLES = ['owner', 'editor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -93,10 +93,44 @@ export const accounts = sqliteTable('accounts', {
   /** Connected to the built-in simulator rather than to Instagram. */
   sandbox: integer('sandbox', { mode: 'boolean' }).notNull().default(false),
   webhookSubscribed: integer('webhook_subscribed', { mode: 'boolean' }).notNull().default(false),
+  /** Why the account needs reconnecting (error class and code), shown on the health panel. */
+  statusReason: text('status_reason'),
   lastSyncAt: integer('last_sync_at'),
   connectedAt: integer('connected_at').notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+/** One row per profile sync; the privacy policy keeps them at most 30 days (retention job). */
+export const profileSnapshots = sqliteTable(
+  'profile_snapshots',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    takenAt: integer('taken_at').notNull(),
+    followers: integer('followers'),
+    follows: integer('follows'),
+    mediaCount: integer('media_count'),
+    username: text('username').notNull(),
+    name: text('name'),
+    biography: text('biography'),
+  },
+  (t) => [index('profile_snapshots_account_taken_idx').on(t.accountId, t.takenAt), index('profile_snapshots_taken_idx').on(t.takenAt)],
+);
+
+/** Followers per account per UTC day; kept at most 729 days (retention job). */
+export const followerDays = sqliteTable(
+  'follower_days',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    followers: integer('followers').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day] }), index('follower_days_day_idx').on(t.day)],
+);
 
 /** Instance settings (key/value). Holds the encrypted key check among others. */
 export const settings = sqliteTable('settings', {

@@ -22,6 +22,12 @@ declare global {
       version: string;
       /** No Meta app configured: the built-in simulator plays Instagram. */
       sandbox: boolean;
+      /** Connected accounts for the switcher (signed-in pages only). */
+      accountChoices: Array<{ id: number; username: string }>;
+      /** The account the pages show. */
+      currentAccount: { id: number; username: string } | undefined;
+      /** Accounts whose access stopped working: a banner on every page. */
+      reconnectNeeded: Array<{ id: number; username: string }>;
     }
   }
 }

@@ -56,6 +56,9 @@ export function errorHandler(log: Logger, version: string) {
     res.locals.path ??= req.path;
     res.locals.version ??= version;
     res.locals.sandbox ??= false;
+    res.locals.accountChoices ??= [];
+    res.locals.reconnectNeeded ??= [];
+    res.locals.currentAccount ??= undefined;
     // Assigning creates the key, so the layout's `user` is defined even for early failures.
     res.locals.user ??= undefined;
     res.set('Cache-Control', 'no-store');

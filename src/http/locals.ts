@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Language } from '../db/schema.js';
 import { isLanguage, languageFromHeader, translatorFor } from '../i18n/index.js';
 import { csrfTokenFor } from './csrf.js';
+import type { Services } from '../services.js';
 
 export function pickLanguage(req: Request, res: Response): Language {
   if (res.locals.user) return res.locals.user.language;
@@ -25,6 +26,22 @@ export function pageLocals(config: Config) {
     // Pages carry CSRF tokens and personal data: never cache them anywhere.
     res.set('Cache-Control', 'no-store');
     res.vary('Accept-Language');
+    next();
+  };
+}
+
+/** The account switcher and the reconnect banner, for signed-in pages. */
+export function accountLocals(services: Services) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.locals.accountChoices = [];
+    res.locals.currentAccount = undefined;
+    res.locals.reconnectNeeded = [];
+    if (!res.locals.user) return next();
+    const accounts = services.accounts.repo.list().map((a) => ({ id: a.id, username: a.username, status: a.status }));
+    res.locals.accountChoices = accounts.map(({ id, username }) => ({ id, username }));
+    const chosen = accounts.find((a) => a.id === req.session.accountId) ?? accounts[0];
+    res.locals.currentAccount = chosen ? { id: chosen.id, username: chosen.username } : undefined;
+    res.locals.reconnectNeeded = accounts.filter((a) => a.status === 'needs_reconnect').map(({ id, username }) => ({ id, username }));
     next();
   };
 }

@@ -47,6 +47,11 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     // A link, not a form: CSP form-action would stop a form's redirect to instagram.com.
     { method: 'get',  path: '/accounts/connect',              access: 'user',   handler: accounts.startConnect },
     { method: 'get',  path: '/accounts/callback',             access: 'user',   handler: accounts.finishConnect },
+    { method: 'post', path: '/accounts/select',               access: 'user',   handler: accounts.selectAccount },
+    { method: 'get',  path: '/accounts/:id',                  access: 'user',   handler: accounts.showAccountPage },
+    { method: 'post', path: '/accounts/:id/sync',             access: 'user',   handler: accounts.syncAccount },
+    { method: 'get',  path: '/accounts/:id/disconnect',       access: 'user',   handler: accounts.showDisconnectPage },
+    { method: 'post', path: '/accounts/:id/disconnect',       access: 'user',   handler: accounts.disconnectAccount },
     { method: 'get',  path: '/settings',                      access: 'user',   handler: settings.showProfilePage },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },

@@ -18,6 +18,8 @@ declare module 'express-session' {
     language: string;
     /** The pending Instagram connection (OAuth state), bound to this session. */
     oauth: { state: string; expiresAt: number };
+    /** The Instagram account the pages show (account switcher). */
+    accountId: number;
     /** Where to go after signing in (a same-site path). */
     returnTo: string;
     flash: Array<{ kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, string | number> }>;

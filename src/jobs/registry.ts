@@ -2,7 +2,9 @@
 import type { Deps } from '../services.js';
 import type { Services } from '../services.js';
 import { purgeSessions } from './purge-sessions.js';
+import { refreshTokens } from './refresh-tokens.js';
 import { rotateLogs } from './rotate-logs.js';
+import { syncProfiles } from './sync-profiles.js';
 
 export interface JobContext extends Deps {
   services: Services;
@@ -16,7 +18,7 @@ export interface Job {
   run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
 }
 
-export const jobs: readonly Job[] = [purgeSessions, rotateLogs];
+export const jobs: readonly Job[] = [purgeSessions, rotateLogs, refreshTokens, syncProfiles];
 
 export function findJob(name: string): Job | undefined {
   return jobs.find((job) => job.name === name);

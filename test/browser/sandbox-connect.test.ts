@@ -9,7 +9,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-describe('browser: from first run to a connected sandbox account', function () {
+describe('browser: first run → connect a sandbox account → health panel → disconnect', function () {
   this.timeout(90_000);
   let browser: Browser;
   let live: LiveApp;
@@ -51,15 +51,28 @@ describe('browser: from first run to a connected sandbox account', function () {
     await page.getByRole('button', { name: 'Allow' }).click();
 
     // Instagram's redirect ends in "#_", which browsers carry through our redirect.
-    await page.waitForURL(/\/accounts(#_)?$/);
+    await page.waitForURL(/\/accounts\/\d+(#_)?$/);
     expect(await page.locator('[role="status"]').textContent()).to.contain('@steppe_coffee is connected');
-    const card = page.locator('.account').first();
-    expect(await card.locator('.account__name').textContent()).to.contain('@steppe_coffee');
-    const facts = await card.locator('.facts').textContent();
+    expect(await page.locator('h1').textContent()).to.equal('@steppe_coffee');
+    const health = await page.locator('main').textContent();
+    expect(health).to.contain('Connection health');
+    expect(await page.locator('.permission--ok').count()).to.equal(5);
     const followers = live.t.simulator?.state.primaryAccount().followersCount ?? 0;
     expect(followers).to.be.greaterThan(1000);
-    expect(facts?.replace(/\D/g, '')).to.contain(String(followers));
-    await shot(page, '12-accounts-connected');
+    expect(health?.replace(/\D/g, '')).to.contain(String(followers));
+    expect(await page.locator('.account-switcher__single').textContent()).to.equal('@steppe_coffee');
+    await shot(page, '12-account-health');
+
+    await page.getByRole('link', { name: 'Disconnect…' }).click();
+    await page.waitForURL(/\/accounts\/\d+\/disconnect$/);
+    expect(await page.locator('h1').textContent()).to.equal('Disconnect @steppe_coffee?');
+    expect(await page.locator('main li').count()).to.be.greaterThan(3);
+    await shot(page, '13-account-disconnect');
+    await page.getByRole('button', { name: 'Yes, disconnect and delete' }).click();
+    await page.waitForURL(live.url + '/accounts');
+    expect(await page.locator('[role="status"]').textContent()).to.contain('disconnected');
+    expect(await page.locator('.account').count()).to.equal(0);
+    expect(live.t.db.sqlite.prepare('SELECT count(*) AS n FROM accounts').get()).to.deep.equal({ n: 0 });
     expect(blocked).to.deep.equal([]);
     await context.close();
   });

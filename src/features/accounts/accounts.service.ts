@@ -1,11 +1,13 @@
 // Connecting Instagram accounts: the OAuth code becomes a long-lived token (stored encrypted),
 // the profile is read, and the account is subscribed to webhooks. Only owners connect.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
-import { Forbidden } from '../../errors.js';
+import { Forbidden, NotFound } from '../../errors.js';
 import type { InstagramSetup } from '../../instagram/setup.js';
-import { REQUIRED_SCOPES } from '../../instagram/types.js';
+import { REQUIRED_SCOPES, type Profile } from '../../instagram/types.js';
 import type { Logger } from '../../log.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Actor, Origin } from '../users/users.service.js';
@@ -17,11 +19,19 @@ export interface AccountView extends Omit<AccountRow, 'token'> {
   missingScopes: string[];
 }
 
+/** What disconnecting an account deletes, shown on the confirmation page and checked by tests. */
+export interface DeletionSummary {
+  snapshots: number;
+  followerDays: number;
+  files: number;
+}
+
 export class AccountsService {
   readonly repo: AccountsRepo;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
+    private readonly dataDir: string,
     private readonly cipher: Cipher,
     private readonly clock: Clock,
     private readonly instagram: InstagramSetup,
@@ -33,6 +43,17 @@ export class AccountsService {
 
   list(): AccountView[] {
     return this.repo.list().map((row) => this.view(row));
+  }
+
+  get(id: number): AccountView {
+    const row = this.repo.findById(id);
+    if (!row) throw new NotFound('accounts.error.notFound');
+    return this.view(row);
+  }
+
+  /** Accounts whose access stopped working: every page shows a banner until they are reconnected. */
+  needingReconnect(): AccountView[] {
+    return this.list().filter((a) => a.status === 'needs_reconnect');
   }
 
   canConnect(actor: Actor): boolean {
@@ -72,12 +93,15 @@ export class AccountsService {
       tokenRefreshedAt: now,
       scopes: short.permissions,
       status: 'ok' as const,
+      statusReason: null,
       sandbox: this.instagram.sandbox,
       connectedAt: now,
     };
     const existing = this.repo.findByIgUserId(me.user_id);
     let row = existing ? this.repo.update(existing.id, fields) : this.repo.insert({ ...fields, igUserId: me.user_id, createdAt: now });
     row = this.repo.update(row.id, { webhookSubscribed: await this.subscribe(long.accessToken, row.username) });
+    this.recordProfile(row.id, me, now);
+    row = this.repo.findById(row.id) as AccountRow;
     this.audit.record({
       kind: existing ? 'account.reconnected' : 'account.connected',
       userId: actor.id,
@@ -86,6 +110,79 @@ export class AccountsService {
       detail: { account: row.username, sandbox: row.sandbox, scopes: row.scopes.length },
     });
     return { account: this.view(row), reconnected: existing !== undefined };
+  }
+
+  /** Where the account's uploaded media lives; removed with the account. */
+  mediaDir(accountId: number): string {
+    return path.join(this.dataDir, 'media', String(accountId));
+  }
+
+  deletionSummary(accountId: number): DeletionSummary {
+    const dir = this.mediaDir(accountId);
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
+    return { snapshots: this.repo.countSnapshots(accountId), followerDays: this.repo.countFollowerDays(accountId), files };
+  }
+
+  /**
+   * Deletes the account and everything of it: rows go by ON DELETE CASCADE, files with its folder.
+   * Instagram is told to stop sending its webhooks (best effort: the token may already be dead).
+   */
+  async disconnect(actor: Actor, accountId: number, origin: Origin): Promise<AccountView> {
+    this.requireOwner(actor);
+    const row = this.repo.findById(accountId);
+    if (!row) throw new NotFound('accounts.error.notFound');
+    const summary = this.deletionSummary(accountId);
+    await this.instagram.client.engagement.unsubscribe(this.tokenOf(row)).catch((error: unknown) => {
+      this.log.warn({ err: error, account: row.username }, 'webhook unsubscribe failed while disconnecting; deleting anyway');
+    });
+    this.db.transaction(() => {
+      this.repo.remove(accountId);
+      this.audit.record({ kind: 'account.disconnected', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { account: row.username, ...summary } });
+    });
+    fs.rmSync(this.mediaDir(accountId), { recursive: true, force: true });
+    return this.view(row);
+  }
+
+  /** Stores a refreshed token; one UPDATE, so there is never a moment without a token. */
+  storeToken(accountId: number, token: string, expiresAt: number, refreshedAt: number): void {
+    this.repo.update(accountId, { token: this.cipher.seal(token, TOKEN_REF), tokenExpiresAt: expiresAt, tokenRefreshedAt: refreshedAt });
+  }
+
+  /** A profile read: fresh fields on the account, a snapshot, and today's follower count. */
+  recordProfile(accountId: number, me: Profile, at: number): void {
+    this.db.transaction(() => {
+      this.repo.update(accountId, {
+        username: me.username,
+        name: me.name ?? null,
+        followersCount: me.followers_count ?? null,
+        followsCount: me.follows_count ?? null,
+        mediaCount: me.media_count ?? null,
+        biography: me.biography ?? null,
+        website: me.website ?? null,
+        lastSyncAt: at,
+      });
+      this.repo.insertSnapshot({
+        accountId,
+        takenAt: at,
+        followers: me.followers_count ?? null,
+        follows: me.follows_count ?? null,
+        mediaCount: me.media_count ?? null,
+        username: me.username,
+        name: me.name ?? null,
+        biography: me.biography ?? null,
+      });
+      if (me.followers_count !== undefined) this.repo.upsertFollowerDay(accountId, new Date(at).toISOString().slice(0, 10), me.followers_count);
+    });
+  }
+
+  /** Access stopped working (token expired or revoked): flag it so every page says so. */
+  markNeedsReconnect(accountId: number, reason: string): void {
+    const row = this.repo.findById(accountId);
+    if (!row || row.status === 'needs_reconnect') return;
+    this.db.transaction(() => {
+      this.repo.update(accountId, { status: 'needs_reconnect', statusReason: reason });
+      this.audit.record({ kind: 'account.needs_reconnect', actor: 'system', detail: { account: row.username, reason } });
+    });
   }
 
   private async subscribe(token: string, username: string): Promise<boolean> {

@@ -18,6 +18,9 @@ export const AUDIT_KINDS = [
   'user.language.changed',
   'account.connected',
   'account.reconnected',
+  'account.disconnected',
+  'account.needs_reconnect',
+  'account.token.refreshed',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

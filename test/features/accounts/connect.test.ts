@@ -55,10 +55,12 @@ describe('connecting an account in sandbox mode (through the same OAuth and clie
     const callback = await consent(live, await startConnect(agent, live));
     const res = await agent.get(callback);
     expect(res.status).to.equal(303);
-    expect(res.headers['location']).to.equal('/accounts');
+    expect(res.headers['location']).to.match(/^\/accounts\/\d+$/);
+    const health = $((await agent.get(String(res.headers['location']))).text);
+    expect(health('h1').text()).to.equal('@steppe_coffee');
+    expect(health('[role="status"]').text()).to.contain('@steppe_coffee is connected');
     const page = $((await agent.get('/accounts')).text);
     expect(page('.account__name').text()).to.contain('@steppe_coffee');
-    expect(page('[role="status"]').text()).to.contain('@steppe_coffee is connected');
     const row = live.t.db.sqlite.prepare('SELECT * FROM accounts').get() as Record<string, unknown>;
     expect(row['token']).to.match(/^v1:/);
     expect(row['sandbox']).to.equal(1);
@@ -81,7 +83,7 @@ describe('connecting an account in sandbox mode (through the same OAuth and clie
     expect(rows).to.have.length(1);
     expect(rows[0]?.id).to.equal(first.id);
     expect(rows[0]?.token).not.to.equal(first.token);
-    expect($((await agent.get('/accounts')).text)('[role="status"]').text()).to.contain('reconnected');
+    expect($((await agent.get(`/accounts/${first.id}`)).text)('[role="status"]').text()).to.contain('reconnected');
   });
 
   it('a denied consent shows a friendly page and connects nothing', async () => {

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { LANGUAGES, ROLES } from '../../../src/db/schema.js';
 import { loadCatalog } from '../../../src/i18n/index.js';
 import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
+import { REQUIRED_SCOPES } from '../../../src/instagram/types.js';
 import { projectRoot } from '../../../src/paths.js';
 
 type Tree = { [key: string]: string | Tree };
@@ -37,6 +38,7 @@ const DYNAMIC_KEYS = [
   ...ROLES.map((role) => `role.${role}`),
   ...ERROR_CLASSES.flatMap((c) => [`instagram.errorClass.${c}.title`, `instagram.errorClass.${c}.text`, `instagram.errorClass.${c}.textWithWait`]),
   ...[...EXPLAINED_SUBCODES].map((code) => `instagram.code.${code}`),
+  ...REQUIRED_SCOPES.map((scope) => `accounts.scope.${scope}`),
 ];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));
