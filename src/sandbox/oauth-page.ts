@@ -12,7 +12,8 @@ const SCOPE_TEXT: Record<string, string> = {
   instagram_business_manage_insights: 'Access insights',
 };
 
-export function consentPage(input: { account: SimAccount; clientId: string; redirectUri: string; state: string; scopes: string[]; stylesheet: string }): string {
+export function consentPage(input: { accounts: SimAccount[]; clientId: string; redirectUri: string; state: string; scopes: string[]; stylesheet: string }): string {
+  const account = input.accounts[0] as SimAccount;
   const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${escape(value)}">`;
   const scopes = input.scopes
     .map(
@@ -24,10 +25,17 @@ export function consentPage(input: { account: SimAccount; clientId: string; redi
 <title>Sandbox Instagram · Allow access</title><link rel="stylesheet" href="${escape(input.stylesheet)}"></head>
 <body><main class="container"><section class="card card--narrow">
 <p><span class="badge badge--sandbox">Sandbox Instagram</span></p>
-<h1>Allow Qanat to use @${escape(input.account.username)}?</h1>
+<h1>Allow Qanat to use @${escape(account.username)}?</h1>
 <p class="muted">This is Qanat's built-in Instagram simulator. No real Instagram account is involved.</p>
 <form method="post" class="form">
 ${hidden('client_id', input.clientId)}${hidden('redirect_uri', input.redirectUri)}${hidden('state', input.state)}
+${
+    input.accounts.length > 1
+      ? `<fieldset><legend>Account</legend><ul class="plain-list">${input.accounts
+          .map((a, i) => `<li><label><input type="radio" name="account" value="${escape(a.igId)}"${i === 0 ? ' checked' : ''}> @${escape(a.username)}</label></li>`)
+          .join('')}</ul></fieldset>`
+      : ''
+  }
 <fieldset><legend>Permissions</legend><ul class="plain-list">${scopes}</ul></fieldset>
 <div class="form__actions"><button type="submit" name="decision" value="allow" class="button button--primary">Allow</button>
 <button type="submit" name="decision" value="deny" class="button">Cancel</button></div>

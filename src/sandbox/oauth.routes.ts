@@ -42,7 +42,7 @@ export function wwwRouter(ctx: SimContext, stylesheet: string): Router {
     const valid = check(req, res);
     if (!valid) return;
     const requested = str(req.query['scope']).split(/[,\s]+/).filter((s) => (ALL_SCOPES as readonly string[]).includes(s));
-    res.type('html').send(consentPage({ account: ctx.state.primaryAccount(), clientId: ctx.options.appId, redirectUri: valid.redirectUri, state: valid.state, scopes: requested, stylesheet }));
+    res.type('html').send(consentPage({ accounts: [...ctx.state.accounts.values()], clientId: ctx.options.appId, redirectUri: valid.redirectUri, state: valid.state, scopes: requested, stylesheet }));
   });
 
   router.post('/oauth/authorize', (req, res) => {
@@ -57,7 +57,9 @@ export function wwwRouter(ctx: SimContext, stylesheet: string): Router {
     } else {
       const granted = ([] as unknown[]).concat(body['scope'] ?? []).map(str).filter((s) => (ALL_SCOPES as readonly string[]).includes(s));
       const code = 'AQB' + ctx.state.random.token(180);
-      ctx.state.codes.set(code, { code, igId: ctx.state.primaryAccount().igId, redirectUri: valid.redirectUri, scopes: granted, issuedAt: ctx.clock.now(), used: false });
+      // The person picks which of their accounts to connect (the first one if they have one).
+      const chosen = ctx.state.accounts.get(str(body['account'])) ?? ctx.state.primaryAccount();
+      ctx.state.codes.set(code, { code, igId: chosen.igId, redirectUri: valid.redirectUri, scopes: granted, issuedAt: ctx.clock.now(), used: false });
       target.searchParams.set('code', code);
     }
     if (valid.state) target.searchParams.set('state', valid.state);

@@ -46,13 +46,13 @@ function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-function seedAccount(state: SimState, r: Random): SimAccount {
+function seedAccount(state: SimState, r: Random, username = 'steppe_coffee', name = 'Steppe Coffee Roasters'): SimAccount {
   // App-scoped ids exceed 2^53 on purpose: clients must keep them as strings.
   const account: SimAccount = {
     igId: '17841' + String(r.int(100000000, 999999999)) + String(r.int(100, 999)),
     appScopedId: '9' + String(r.int(1000000, 9999999)) + String(r.int(100000000, 999999999)),
-    username: 'steppe_coffee',
-    name: 'Steppe Coffee Roasters',
+    username,
+    name,
     accountType: 'BUSINESS',
     profilePictureUrl: 'cdn/profile.jpg',
     followersCount: 0,
@@ -224,4 +224,18 @@ export function seedState(state: SimState, seed: number): void {
   seedDays(state, r, account, now);
   seedMedia(state, r, account, now);
   seedConversations(state, r, account, now);
+}
+
+/**
+ * A second (third…) business account with its own history and media, for agencies with several
+ * accounts and for tests that must show one account's data never touches another's.
+ */
+export function seedAdditionalAccount(state: SimState, seed: number, username: string, name: string): SimAccount {
+  const r = new Random(seed * 104729 + username.length);
+  const now = state.clock.now();
+  const account = seedAccount(state, r, username, name);
+  seedDays(state, r, account, now);
+  seedMedia(state, r, account, now);
+  seedConversations(state, r, account, now);
+  return account;
 }
