@@ -67,6 +67,8 @@ export function createApp(deps: AppDeps): Qanat {
         appSecret: services.instagram.appSecret,
         seed: config.instagram.sandboxSeed,
         redirectUris: [services.instagram.redirectUri],
+        // Qanat serves the media it publishes itself; nothing else is fetched.
+        mediaOrigins: [config.publicUrl, `http://127.0.0.1:${config.port}`],
         control: false,
         clock,
         log,

@@ -123,6 +123,19 @@ function newContainer(ctx: SimContext, account: SimAccount, request: ContainerRe
 }
 
 /**
+ * Inside Qanat (sandbox mode) the simulator only fetches from Qanat's own origins: whoever holds
+ * a sandbox token must not be able to make the appliance fetch arbitrary addresses.
+ */
+function mediaOriginAllowed(ctx: SimContext, url: string): boolean {
+  if (!ctx.options.mediaOrigins) return true;
+  try {
+    return ctx.options.mediaOrigins.includes(new URL(url).origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Creates the container or throws the Graph error Instagram answers at creation. Images and
  * carousels are checked now and are FINISHED at once; videos are IN_PROGRESS until
  * videoProcessingMs later, then FINISHED or ERROR.
@@ -138,6 +151,7 @@ export async function createContainer(ctx: SimContext, account: SimAccount, requ
     return c;
   }
   const url = request.sourceUrl ?? '';
+  if (!mediaOriginAllowed(ctx, url)) throw mediaErrors.fetchFailed();
   if (!isVideoKind(request.kind)) {
     const image = await checkImage(url, { feedRatio: request.kind !== 'STORY_IMAGE', timeoutMs: ctx.options.mediaFetchTimeoutMs });
     const c = newContainer(ctx, account, request, now);

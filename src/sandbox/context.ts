@@ -32,6 +32,8 @@ export interface SimulatorOptions {
   alreadyPublished: 'error' | 'same-id';
   /** How long Meta's fetcher waits for image_url / video_url before giving up (−2/2207003). */
   mediaFetchTimeoutMs: number;
+  /** When set, image_url / video_url must be on one of these origins (else 9004/2207052). */
+  mediaOrigins?: string[];
   /** How long a video container stays IN_PROGRESS. */
   videoProcessingMs: number;
   /** Mount /__control (tests, benchmarks, the demo). */

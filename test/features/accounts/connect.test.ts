@@ -71,6 +71,10 @@ describe('connecting an account in sandbox mode (through the same OAuth and clie
     expect(token).to.match(/^IGAA/);
     const bytes = Buffer.concat(['qanat.db', 'qanat.db-wal'].map((f) => path.join(live.t.dir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
     expect(bytes.includes(Buffer.from(token))).to.equal(false);
+    // Nor in the logs (debug level in tests: every Instagram call is logged).
+    expect(live.t.logs.text).not.to.contain(token);
+    expect(live.t.logs.text).not.to.contain(live.t.services.instagram.appSecret);
+    expect(live.t.logs.text).to.contain('instagram request');
     const audit = live.t.db.sqlite.prepare("SELECT kind FROM audit_log WHERE kind LIKE 'account.%'").all();
     expect(audit).to.deep.equal([{ kind: 'account.connected' }]);
   });

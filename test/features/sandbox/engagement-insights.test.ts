@@ -3,7 +3,7 @@ import type { GraphError } from '../../../src/instagram/graph-error.js';
 import type { AccountInsightsQuery } from '../../../src/instagram/insights.js';
 import type { Insight } from '../../../src/instagram/types.js';
 import type { SimMedia } from '../../../src/sandbox/state.js';
-import { longLivedToken, startSimulator, type SimHarness } from '../../support/simulator.js';
+import { useSimulator } from '../../support/sim-harness.js';
 
 const DAY_S = 86_400;
 
@@ -21,29 +21,22 @@ const failure = (promise: Promise<unknown>): Promise<GraphError> =>
   );
 
 describe('Simulator insights (contract §5)', () => {
-  let h: SimHarness;
-  let token: string;
-  let igId: string;
+  const ctx = useSimulator();
   let nowS: number;
-
-  beforeEach(async () => {
-    h = await startSimulator();
-    token = await longLivedToken(h);
-    igId = h.sim.state.primaryAccount().igId;
-    nowS = Math.floor(h.clock.now() / 1000);
+  beforeEach(() => {
+    nowS = Math.floor(ctx.h.clock.now() / 1000);
   });
-  afterEach(() => h.close());
 
-  const account = (q: AccountInsightsQuery) => h.client.insights.account(token, igId, q);
-  const media = (product: SimMedia['productType']): SimMedia => h.sim.state.mediaOf(igId).find((m) => m.productType === product)!;
+  const account = (q: AccountInsightsQuery) => ctx.h.client.insights.account(ctx.token, ctx.igId, q);
+  const media = (product: SimMedia['productType']): SimMedia => ctx.h.sim.state.mediaOf(ctx.igId).find((m) => m.productType === product)!;
   const raw = async (path: string, params: Record<string, string>): Promise<Answer> => {
-    const url = new URL(`${h.base}/graph/v25.0/${path}`);
+    const url = new URL(`${ctx.h.base}/graph/v25.0/${path}`);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(url, { headers: { authorization: `Bearer ${ctx.token}` } });
     return { status: res.status, body: (await res.json()) as Answer['body'] };
   };
   const setFollowers = (followersCount: number) =>
-    fetch(`${h.base}/__control/account`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ followersCount }) });
+    fetch(`${ctx.h.base}/__control/account`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ followersCount }) });
   const demographics = (metric: string) => account({ metrics: [metric], period: 'lifetime', metricType: 'total_value', breakdown: 'age', timeframe: 'this_week' });
 
   it('answers demographics and follows_and_unfollows with no data under 100 followers, and with data at 100', async () => {
@@ -63,7 +56,7 @@ describe('Simulator insights (contract §5)', () => {
       expect(error.code, metric).to.equal(100);
     }
     for (const metric of ['impressions', 'plays', 'video_views']) {
-      const error = await failure(h.client.insights.media(token, media('REELS').id, [metric]));
+      const error = await failure(ctx.h.client.insights.media(ctx.token, media('REELS').id, [metric]));
       expect(error.code, metric).to.equal(100);
       expect(error.message).to.contain('no longer supported');
     }
@@ -76,12 +69,12 @@ describe('Simulator insights (contract §5)', () => {
   });
 
   it('answers an unsupported breakdown with the generic "An unknown error has occurred."', async () => {
-    const answer = await raw(`${igId}/insights`, { metric: 'accounts_engaged', period: 'day', metric_type: 'total_value', breakdown: 'media_product_type' });
+    const answer = await raw(`${ctx.igId}/insights`, { metric: 'accounts_engaged', period: 'day', metric_type: 'total_value', breakdown: 'media_product_type' });
     expect(answer.body.error).to.include({ code: 1, message: 'An unknown error has occurred.' });
   });
 
   it('takes only this_week or this_month for engaged audience demographics', async () => {
-    const answer = await raw(`${igId}/insights`, { metric: 'engaged_audience_demographics', period: 'lifetime', metric_type: 'total_value', breakdown: 'city', timeframe: 'last_90_days' });
+    const answer = await raw(`${ctx.igId}/insights`, { metric: 'engaged_audience_demographics', period: 'lifetime', metric_type: 'total_value', breakdown: 'city', timeframe: 'last_90_days' });
     expect(answer.body.error?.code).to.equal(100);
   });
 
@@ -89,7 +82,7 @@ describe('Simulator insights (contract §5)', () => {
     const series = (await account({ metrics: ['reach'], period: 'day' })).data[0]!.values!;
     expect(series).to.have.length(1);
     expect(series[0]!.end_time).to.equal('2026-11-01T00:00:00+0000');
-    const day = h.sim.state.days.get(igId)!.find((d) => d.day === '2026-10-31')!;
+    const day = ctx.h.sim.state.days.get(ctx.igId)!.find((d) => d.day === '2026-10-31')!;
     expect(series[0]!.value).to.equal(day.reach);
     const total = (await account({ metrics: ['reach'], period: 'day', metricType: 'total_value' })).data[0]!;
     expect(total.total_value!.value).to.equal(day.reach);
@@ -108,22 +101,22 @@ describe('Simulator insights (contract §5)', () => {
   });
 
   it('checks media metrics against the media type', async () => {
-    expect((await failure(h.client.insights.media(token, media('STORY').id, ['likes']))).code).to.equal(100);
-    expect((await failure(h.client.insights.media(token, media('FEED').id, ['ig_reels_avg_watch_time']))).code).to.equal(100);
-    expect((await h.client.insights.media(token, media('FEED').id, ['reach', 'saved', 'total_interactions'])).data).to.have.length(3);
+    expect((await failure(ctx.h.client.insights.media(ctx.token, media('STORY').id, ['likes']))).code).to.equal(100);
+    expect((await failure(ctx.h.client.insights.media(ctx.token, media('FEED').id, ['ig_reels_avg_watch_time']))).code).to.equal(100);
+    expect((await ctx.h.client.insights.media(ctx.token, media('FEED').id, ['reach', 'saved', 'total_interactions'])).data).to.have.length(3);
   });
 
   it('refuses story insights below 5 with (#10) Not enough viewers', async () => {
     const story = media('STORY');
     story.insights['reach'] = 4;
-    const error = await failure(h.client.insights.media(token, story.id, ['reach']));
+    const error = await failure(ctx.h.client.insights.media(ctx.token, story.id, ['reach']));
     expect(error.code).to.equal(10);
     expect(error.message).to.equal('(#10) Not enough viewers for the media to show insights');
   });
 
   it('has no insights for carousel children', async () => {
-    const child = h.sim.state.mediaOf(igId).find((m) => m.children?.length)!.children![0]!;
-    const error = await failure(h.client.insights.media(token, child.id, ['reach']));
+    const child = ctx.h.sim.state.mediaOf(ctx.igId).find((m) => m.children?.length)!.children![0]!;
+    const error = await failure(ctx.h.client.insights.media(ctx.token, child.id, ['reach']));
     expect(error.code).to.equal(100);
     expect(error.message).to.contain('carousel children');
   });
