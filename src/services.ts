@@ -30,7 +30,7 @@ export function createServices(deps: Deps) {
   const hasher = new PasswordHasher(config.argon2);
   const sessions = new SessionsRepo(db.orm);
   const throttle = new ThrottleService(db.orm, clock, config.login.lockMs);
-  const users = new UsersService(db.orm, clock, hasher, sessions, audit);
+  const users = new UsersService(db.orm, clock, hasher, sessions, audit, throttle, config.login.maxFailuresPerUsername);
   const auth = new AuthService(users.repo, hasher, throttle, audit, config.login);
   const setup = new SetupService(users, throttle, audit);
   const instagram = instagramSetup(config, cipher, log);

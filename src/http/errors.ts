@@ -18,6 +18,10 @@ interface HttpishError {
 
 function classify(error: unknown): { status: number; key: string; params: Record<string, string | number> } {
   if (error instanceof AppError) return { status: error.status, key: error.messageKey, params: error.params };
+  // A locked or full database is temporary: say so (503) instead of "something went wrong".
+  if (['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL'].includes(String((error as { code?: unknown }).code))) {
+    return { status: 503, key: 'error.unavailable.text', params: {} };
+  }
   const status = (error as HttpishError).status ?? (error as HttpishError).statusCode;
   if (status === 413) return { status, key: 'error.tooLarge.text', params: {} };
   if (status === 404) return { status, key: 'error.notFound.text', params: {} };
@@ -41,6 +45,7 @@ export function errorHandler(log: Logger, version: string) {
   // Express recognises error handlers by their four parameters.
   return async (error: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
     const { status, key, params } = classify(error);
+    if (status === 503) res.set('Retry-After', '30');
     if (status >= 500) log.error({ err: error, method: req.method, path: req.path }, 'request failed');
     else log.debug({ status, key, path: req.path }, 'request refused');
     if (res.headersSent) {

@@ -28,7 +28,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const health = healthHandlers(config, db);
   const setup = setupHandlers(services, clock);
   const auth = authHandlers(services, clock);
-  const dashboard = dashboardHandlers();
+  const dashboard = dashboardHandlers(services);
   const settings = settingsHandlers(services);
   const users = usersHandlers(services);
   const accounts = accountsHandlers(services, clock);

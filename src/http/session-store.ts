@@ -71,13 +71,19 @@ export class SqliteSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     try {
-      this.repo.upsert({
+      const row = {
         sidHash: hashSid(sid),
         userId: data.userId ?? null,
         data: this.cipher.seal(JSON.stringify(data), DATA_REF),
         expiresAt: this.expiresAt(data),
         createdAt: this.clock.now(),
-      });
+      };
+      // A signed-in session is created only at sign-in (authenticatedAt === lastSeenAt). Later
+      // saves only update: a request still running when the session was ended (logout, password
+      // change) must not bring it back when it finishes.
+      const signingIn = data.userId === undefined || data.authenticatedAt === data.lastSeenAt;
+      if (signingIn) this.repo.upsert(row);
+      else this.repo.updateExisting(row);
       callback?.();
     } catch (error) {
       callback?.(error);

@@ -25,7 +25,7 @@ export interface GraphErrorBody {
   fbtrace_id?: string;
 }
 
-const THROTTLE_CODES = new Set([4, 17, 32, 613, 80002]);
+const THROTTLE_CODES = new Set([4, 17, 32, 341, 613, 80002]);
 const TRANSIENT_CODES = new Set([1, 2]);
 const TRANSIENT_SUBCODES = new Set([2207001, 2207003, 2207032, 1545133]);
 const CAPTION_SUBCODES = new Set([2207010, 2207040]);
@@ -94,10 +94,14 @@ export class GraphError extends Error {
   }
 
   /** i18n keys explaining this error to the owner: the specific code if we have one, else the class. */
-  explanationKeys(): { title: string; text: string } {
+  explanationKeys(): { title: string; text: string; params: Record<string, number> } {
     const title = `instagram.errorClass.${this.errorClass}.title`;
-    const specific = this.subcode !== undefined && EXPLAINED_SUBCODES.has(this.subcode) ? `instagram.code.${this.subcode}` : undefined;
-    return { title, text: specific ?? `instagram.errorClass.${this.errorClass}.text` };
+    if (this.subcode !== undefined && EXPLAINED_SUBCODES.has(this.subcode)) return { title, text: `instagram.code.${this.subcode}`, params: {} };
+    // Throttling with a known wait says how long, in minutes.
+    if (this.errorClass === 'throttled' && this.retryAfterMs !== undefined) {
+      return { title, text: 'instagram.errorClass.throttled.textWithWait', params: { minutes: Math.max(1, Math.ceil(this.retryAfterMs / 60_000)) } };
+    }
+    return { title, text: `instagram.errorClass.${this.errorClass}.text`, params: {} };
   }
 }
 

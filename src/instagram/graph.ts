@@ -27,6 +27,8 @@ export class Graph {
   /** Follows a `paging.next` URL as given, minus any access_token Meta put in it. */
   next<T>(token: string, nextUrl: string): Promise<T> {
     const url = new URL(nextUrl);
+    // The token only ever goes to the Graph host we were configured with.
+    if (url.origin !== new URL(this.baseUrl).origin) throw new Error(`refusing to follow paging.next to another host: ${url.origin}`);
     url.searchParams.delete('access_token');
     return graphRequest<T>(this.http, { method: 'GET', url: url.toString(), token });
   }

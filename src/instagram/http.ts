@@ -45,7 +45,9 @@ export interface GraphRequest {
 
 /** JSON numbers of 16+ digits (Instagram ids exceed 2^53) are read as strings, exactly as sent. */
 export function parseJsonKeepingIds(text: string): unknown {
-  return JSON.parse(text.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
+  // Strings are matched first and kept as they are, so digits inside text (a comment saying
+  // "order 1234567890123456") are never touched; only bare numbers become strings.
+  return JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|(-?\d{16,})(?=\s*[,}\]])/g, (match, big: string | undefined) => (big ? `"${big}"` : match)));
 }
 
 function withQuery(url: string, query: Params | undefined): string {

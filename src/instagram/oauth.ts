@@ -1,5 +1,6 @@
 // §1: the authorization window, the code exchange (both documented shapes), long-lived
 // exchange and refresh.
+import { GraphError } from './graph-error.js';
 import { graphRequest, type HttpSettings } from './http.js';
 import { REQUIRED_SCOPES, type LongLivedToken, type ShortLivedToken } from './types.js';
 
@@ -18,6 +19,15 @@ interface FlatExchange {
   permissions?: string[] | string;
 }
 
+function unexpected(message: string): GraphError {
+  return new GraphError(message, 200, undefined, undefined, {}, undefined, 'permanent');
+}
+
+function longLived(body: { access_token?: string; token_type?: string; expires_in?: number }): LongLivedToken {
+  if (!body.access_token || typeof body.expires_in !== 'number' || !(body.expires_in > 0)) throw unexpected('the token answer has no access_token or expires_in');
+  return { accessToken: body.access_token, tokenType: body.token_type ?? 'bearer', expiresIn: body.expires_in };
+}
+
 function permissionsOf(value: string[] | string | undefined): string[] {
   if (Array.isArray(value)) return value.map(String);
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -27,7 +37,7 @@ function permissionsOf(value: string[] | string | undefined): string[] {
 export function normaliseCodeExchange(body: unknown): ShortLivedToken {
   const wrapped = (body as { data?: unknown }).data;
   const flat = (Array.isArray(wrapped) ? wrapped[0] : body) as FlatExchange | undefined;
-  if (!flat?.access_token || flat.user_id === undefined) throw new Error('the code exchange answered without access_token and user_id');
+  if (!flat?.access_token || flat.user_id === undefined) throw unexpected('the code exchange answered without access_token and user_id');
   return { accessToken: flat.access_token, userId: String(flat.user_id), permissions: permissionsOf(flat.permissions) };
 }
 
@@ -70,23 +80,25 @@ export class OAuthClient {
 
   /** §1.4: server-side only (carries the app secret). The short token goes in the header, not the URL. */
   async exchangeForLongLived(shortToken: string): Promise<LongLivedToken> {
-    const body = await graphRequest<{ access_token: string; token_type?: string; expires_in: number }>(this.http, {
-      method: 'GET',
-      url: `${this.settings.graphBaseUrl}/access_token`,
-      token: shortToken,
-      query: { grant_type: 'ig_exchange_token', client_secret: this.settings.appSecret },
-    });
-    return { accessToken: body.access_token, tokenType: body.token_type ?? 'bearer', expiresIn: body.expires_in };
+    return longLived(
+      await graphRequest<{ access_token?: string; token_type?: string; expires_in?: number }>(this.http, {
+        method: 'GET',
+        url: `${this.settings.graphBaseUrl}/access_token`,
+        token: shortToken,
+        query: { grant_type: 'ig_exchange_token', client_secret: this.settings.appSecret },
+      }),
+    );
   }
 
   /** §1.5: only for tokens at least 24 h old and not expired. */
   async refresh(longToken: string): Promise<LongLivedToken> {
-    const body = await graphRequest<{ access_token: string; token_type?: string; expires_in: number }>(this.http, {
-      method: 'GET',
-      url: `${this.settings.graphBaseUrl}/refresh_access_token`,
-      token: longToken,
-      query: { grant_type: 'ig_refresh_token' },
-    });
-    return { accessToken: body.access_token, tokenType: body.token_type ?? 'bearer', expiresIn: body.expires_in };
+    return longLived(
+      await graphRequest<{ access_token?: string; token_type?: string; expires_in?: number }>(this.http, {
+        method: 'GET',
+        url: `${this.settings.graphBaseUrl}/refresh_access_token`,
+        token: longToken,
+        query: { grant_type: 'ig_refresh_token' },
+      }),
+    );
   }
 }

@@ -1,4 +1,5 @@
 // §1: consent window (www), code exchange (api), long-lived exchange and refresh (graph).
+import crypto from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { DAY, HOUR } from './clock.js';
 import type { SimContext } from './context.js';
@@ -9,6 +10,20 @@ import { ALL_SCOPES } from './state.js';
 
 const LONG_LIVED_MS = 60 * DAY;
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+const MAX_OPEN_CODES = 1000;
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** Codes live an hour; the consent window is public, so old ones are dropped and their number capped. */
+function pruneCodes(ctx: SimContext): void {
+  const now = ctx.clock.now();
+  for (const [key, entry] of ctx.state.codes) if (entry.used || now - entry.issuedAt > HOUR) ctx.state.codes.delete(key);
+  while (ctx.state.codes.size >= MAX_OPEN_CODES) ctx.state.codes.delete(ctx.state.codes.keys().next().value as string);
+}
 
 function issueToken(ctx: SimContext, kind: 'short' | 'long', igId: string, scopes: string[]): { token: string; expiresInS: number } {
   const now = ctx.clock.now();
@@ -56,6 +71,7 @@ export function wwwRouter(ctx: SimContext, stylesheet: string): Router {
       target.searchParams.set('error_description', 'The user denied your request');
     } else {
       const granted = ([] as unknown[]).concat(body['scope'] ?? []).map(str).filter((s) => (ALL_SCOPES as readonly string[]).includes(s));
+      pruneCodes(ctx);
       const code = 'AQB' + ctx.state.random.token(180);
       // The person picks which of their accounts to connect (the first one if they have one).
       const chosen = ctx.state.accounts.get(str(body['account'])) ?? ctx.state.primaryAccount();
@@ -73,7 +89,7 @@ export function apiRouter(ctx: SimContext): Router {
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   router.post('/oauth/access_token', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (str(body['client_id']) !== ctx.options.appId || str(body['client_secret']) !== ctx.options.appSecret) {
+    if (str(body['client_id']) !== ctx.options.appId || !sameSecret(str(body['client_secret']), ctx.options.appSecret)) {
       throw new LegacyOAuthError('Invalid Client Secret or Client ID');
     }
     if (str(body['grant_type']) !== 'authorization_code') throw new LegacyOAuthError('Invalid grant_type: must be authorization_code');
@@ -95,7 +111,7 @@ export function apiRouter(ctx: SimContext): Router {
 export function tokenRoutes(ctx: SimContext, router: Router): void {
   router.get('/access_token', (req, res) => {
     if (str(req.query['grant_type']) !== 'ig_exchange_token') throw errors.invalidParameter('grant_type must be ig_exchange_token');
-    if (str(req.query['client_secret']) !== ctx.options.appSecret) throw new SimError(101, 'Error validating client secret.');
+    if (!sameSecret(str(req.query['client_secret']), ctx.options.appSecret)) throw new SimError(101, 'Error validating client secret.');
     const authed = authenticate(ctx, req);
     if (authed.token.kind !== 'short') throw new SimError(452, 'Session key invalid. This could be because the session key has an incorrect format, or because the user has revoked this session');
     const long = issueToken(ctx, 'long', authed.account.igId, authed.token.scopes);

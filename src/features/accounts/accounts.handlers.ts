@@ -98,7 +98,8 @@ export function accountsHandlers(services: Services, clock: Clock) {
       const user = currentUser(res);
       services.accounts.requireOwner(user);
       const expected = req.session.oauth;
-      delete req.session.oauth; // single use, whatever happens next
+      delete req.session.oauth; // single use, whatever happens next: saved before calling Instagram
+      await saveSession(req);
       const state = param(req, 'state');
       if (!expected || !state || !sameState(state, expected.state)) return failure(res, 'accounts.failed.state', 400);
       if (expected.expiresAt < clock.now()) return failure(res, 'accounts.failed.expired', 400);

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
 import { Forbidden, NotFound } from '../../errors.js';
 import type { InstagramSetup } from '../../instagram/setup.js';
+import { GraphError } from '../../instagram/graph-error.js';
 import { REQUIRED_SCOPES, type Profile } from '../../instagram/types.js';
 import type { Logger } from '../../log.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -76,6 +77,7 @@ export class AccountsService {
     const short = await oauth.exchangeCode(code);
     const long = await oauth.exchangeForLongLived(short.accessToken);
     const me = await publishing.me(long.accessToken);
+    if (!me.user_id || !me.username) throw new GraphError('Instagram did not say which account this is', 200, undefined, undefined, {}, undefined, 'permanent');
     const now = this.clock.now();
     const fields = {
       appScopedId: me.id,
@@ -97,19 +99,22 @@ export class AccountsService {
       sandbox: this.instagram.sandbox,
       connectedAt: now,
     };
-    const existing = this.repo.findByIgUserId(me.user_id);
-    let row = existing ? this.repo.update(existing.id, fields) : this.repo.insert({ ...fields, igUserId: me.user_id, createdAt: now });
-    row = this.repo.update(row.id, { webhookSubscribed: await this.subscribe(long.accessToken, row.username) });
-    this.recordProfile(row.id, me, now);
-    row = this.repo.findById(row.id) as AccountRow;
-    this.audit.record({
-      kind: existing ? 'account.reconnected' : 'account.connected',
-      userId: actor.id,
-      actor: actor.username,
-      sourceIp: origin.ip,
-      detail: { account: row.username, sandbox: row.sandbox, scopes: row.scopes.length },
+    const webhookSubscribed = await this.subscribe(long.accessToken, me.username);
+    // The account, its first snapshot and the audit line are written together or not at all.
+    return this.db.transaction(() => {
+      const existing = this.repo.findByIgUserId(me.user_id);
+      const saved = existing ? this.repo.update(existing.id, { ...fields, webhookSubscribed }) : this.repo.insert({ ...fields, webhookSubscribed, igUserId: me.user_id, createdAt: now });
+      this.recordProfile(saved.id, me, now);
+      const row = this.repo.findById(saved.id) as AccountRow;
+      this.audit.record({
+        kind: existing ? 'account.reconnected' : 'account.connected',
+        userId: actor.id,
+        actor: actor.username,
+        sourceIp: origin.ip,
+        detail: { account: row.username, sandbox: row.sandbox, scopes: row.scopes.length },
+      });
+      return { account: this.view(row), reconnected: existing !== undefined };
     });
-    return { account: this.view(row), reconnected: existing !== undefined };
   }
 
   /** Where the account's uploaded media lives; removed with the account. */
@@ -132,9 +137,12 @@ export class AccountsService {
     const row = this.repo.findById(accountId);
     if (!row) throw new NotFound('accounts.error.notFound');
     const summary = this.deletionSummary(accountId);
-    await this.instagram.client.engagement.unsubscribe(this.tokenOf(row)).catch((error: unknown) => {
+    try {
+      await this.instagram.client.engagement.unsubscribe(this.tokenOf(row));
+    } catch (error) {
+      // A dead or undecryptable token must never stand in the way of deleting the account's data.
       this.log.warn({ err: error, account: row.username }, 'webhook unsubscribe failed while disconnecting; deleting anyway');
-    });
+    }
     this.db.transaction(() => {
       this.repo.remove(accountId);
       this.audit.record({ kind: 'account.disconnected', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { account: row.username, ...summary } });

@@ -1,5 +1,6 @@
 // Refreshes each account's profile, writes a snapshot per sync and one follower count per day.
 import type { Clock } from '../../clock.js';
+import { DecryptionError } from '../../db/crypto.js';
 import { GraphError } from '../../instagram/graph-error.js';
 import type { InstagramSetup } from '../../instagram/setup.js';
 import type { Logger } from '../../log.js';
@@ -37,6 +38,10 @@ export class ProfileSyncService {
       this.accounts.recordProfile(row.id, me, now);
       return 'synced';
     } catch (error) {
+      if (error instanceof DecryptionError) {
+        this.accounts.markNeedsReconnect(row.id, 'token-unreadable');
+        return 'needsReconnect';
+      }
       if (error instanceof GraphError && (error.errorClass === 'reconnect' || error.errorClass === 'permission')) {
         this.accounts.markNeedsReconnect(row.id, `${error.errorClass}:${error.code ?? '-'}/${error.subcode ?? '-'}`);
         return 'needsReconnect';

@@ -1,6 +1,7 @@
 // Keeps connections alive: long-lived tokens last 60 days and can be refreshed once they are a
 // day old (§1.5). A refusal that cannot heal by waiting flags the account "needs reconnect".
 import type { Clock } from '../../clock.js';
+import { DecryptionError } from '../../db/crypto.js';
 import { GraphError } from '../../instagram/graph-error.js';
 import type { InstagramSetup } from '../../instagram/setup.js';
 import type { Logger } from '../../log.js';
@@ -45,7 +46,8 @@ export class TokenRefreshService {
           counts.retryLater += 1;
           continue;
         }
-        const reason = error instanceof GraphError ? `${error.errorClass}:${error.code ?? '-'}/${error.subcode ?? '-'}` : 'refresh-failed';
+        const reason =
+          error instanceof GraphError ? `${error.errorClass}:${error.code ?? '-'}/${error.subcode ?? '-'}` : error instanceof DecryptionError ? 'token-unreadable' : 'refresh-failed';
         this.log.warn({ err: error, account: row.username }, 'token refresh refused; account needs reconnecting');
         this.accounts.markNeedsReconnect(row.id, reason);
         counts.needsReconnect += 1;

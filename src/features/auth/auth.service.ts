@@ -17,7 +17,32 @@ export interface SignInLimits {
   maxFailuresPerIp: number;
 }
 
+/**
+ * Runs tasks one after another per key. Sign-in attempts for the same address or username wait
+ * for each other, so a burst of parallel guesses is counted one by one, not all let through the
+ * lock check before the first slow hash finishes.
+ */
+export class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(keys: string[], task: () => Promise<T>): Promise<T> {
+    const previous = keys.map((key) => this.tails.get(key) ?? Promise.resolve());
+    let release: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    for (const key of keys) this.tails.set(key, done);
+    try {
+      await Promise.all(previous);
+      return await task();
+    } finally {
+      release();
+      for (const key of keys) if (this.tails.get(key) === done) this.tails.delete(key);
+    }
+  }
+}
+
 export class AuthService {
+  private readonly queue = new KeyedQueue();
+
   constructor(
     private readonly users: UsersRepo,
     private readonly hasher: PasswordHasher,
@@ -26,9 +51,13 @@ export class AuthService {
     private readonly limits: SignInLimits,
   ) {}
 
-  async signIn(username: string, password: string, ip: string): Promise<UserRow> {
+  signIn(username: string, password: string, ip: string): Promise<UserRow> {
     const ipKey = ThrottleService.ipKey(ip);
     const userKey = ThrottleService.usernameKey(username);
+    return this.queue.run([ipKey, userKey], () => this.attempt(username, password, ip, ipKey, userKey));
+  }
+
+  private async attempt(username: string, password: string, ip: string, ipKey: string, userKey: string): Promise<UserRow> {
     const gate = this.throttle.check([ipKey, userKey]);
     if (gate.locked) throw new TooManyAttempts(gate.retryAfterSeconds);
 

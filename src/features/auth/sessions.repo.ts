@@ -25,6 +25,11 @@ export class SessionsRepo {
       .run();
   }
 
+  /** Updates a session that still exists; returns false when it was deleted meanwhile (logout, password change). */
+  updateExisting(row: Pick<SessionRow, 'sidHash' | 'userId' | 'data' | 'expiresAt'>): boolean {
+    return this.db.update(sessions).set({ userId: row.userId, data: row.data, expiresAt: row.expiresAt }).where(eq(sessions.sidHash, row.sidHash)).run().changes > 0;
+  }
+
   touch(sidHash: string, expiresAt: number): void {
     this.db.update(sessions).set({ expiresAt }).where(eq(sessions.sidHash, sidHash)).run();
   }

@@ -1,11 +1,14 @@
 import type { Request, Response } from 'express';
 import { page } from '../../http/render.js';
+import type { Services } from '../../services.js';
 
-export function dashboardHandlers() {
+export function dashboardHandlers(services: Services) {
   return {
-    /** Home. Until accounts and publishing land, it explains what comes next. */
+    /** Home: the account shown, and (as publishing and the inbox land) what is next and what is new. */
     async showDashboardPage(_req: Request, res: Response): Promise<void> {
-      await page(res, 'dashboard/index', { title: 'dashboard.title' });
+      const current = res.locals.currentAccount;
+      const account = current ? services.accounts.get(current.id) : undefined;
+      await page(res, 'dashboard/index', { title: 'dashboard.title', account: account ?? null });
     },
   };
 }

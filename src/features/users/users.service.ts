@@ -2,7 +2,8 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { Language, Role } from '../../db/schema.js';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../errors.js';
+import { Conflict, Forbidden, Invalid, NotFound, TooManyAttempts } from '../../errors.js';
+import type { ThrottleService } from '../auth/throttle.service.js';
 import type { AuditEvent, AuditService } from '../audit/audit.service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { SessionsRepo } from '../auth/sessions.repo.js';
@@ -35,6 +36,8 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsRepo,
     private readonly audit: AuditService,
+    private readonly throttle: ThrottleService,
+    private readonly maxFailures: number,
   ) {
     this.repo = new UsersRepo(db);
   }
@@ -136,7 +139,15 @@ export class UsersService {
   /** Everyone may change their own password; their other sessions end. */
   async changeOwnPassword(actor: Actor, current: string, next: string, keepSidHash: string | null, origin: Origin): Promise<void> {
     const user = this.requireUser(actor.id);
-    if (!(await this.hasher.verify(user.passwordHash, current))) throw new Invalid({ currentPassword: 'form.error.currentPasswordWrong' });
+    // Guessing the current password from a stolen session is throttled like sign-in.
+    const key = `password:${user.id}`;
+    const gate = this.throttle.check([key]);
+    if (gate.locked) throw new TooManyAttempts(gate.retryAfterSeconds);
+    if (!(await this.hasher.verify(user.passwordHash, current))) {
+      this.throttle.fail(key, this.maxFailures);
+      throw new Invalid({ currentPassword: 'form.error.currentPasswordWrong' });
+    }
+    this.throttle.clear(key);
     await this.setPassword(user, next, keepSidHash, { kind: 'user.password.changed', userId: user.id, actor: user.username, sourceIp: origin.ip });
   }
 

@@ -189,5 +189,7 @@ describe('disconnecting an account', function () {
     await agent.post('/accounts/select').type('form').send({ _csrf: csrfFrom(home.text), accountId: String(second), returnTo: '/settings' });
     const page = $((await agent.get('/')).text);
     expect(page('.account-switcher option[selected]').text()).to.equal('@nan_bakery');
+    // Home says which account it shows.
+    expect(page('main h2 a').first().text()).to.equal('@nan_bakery');
   });
 });

@@ -36,7 +36,7 @@ function sourceText(): string {
 /** Keys built at run time from a known list (`t('role.' + role)`), spelled out here. */
 const DYNAMIC_KEYS = [
   ...ROLES.map((role) => `role.${role}`),
-  ...ERROR_CLASSES.flatMap((c) => [`instagram.errorClass.${c}.title`, `instagram.errorClass.${c}.text`, `instagram.errorClass.${c}.textWithWait`]),
+  ...ERROR_CLASSES.flatMap((c) => [`instagram.errorClass.${c}.title`, `instagram.errorClass.${c}.text`]),
   ...[...EXPLAINED_SUBCODES].map((code) => `instagram.code.${code}`),
   ...REQUIRED_SCOPES.map((scope) => `accounts.scope.${scope}`),
 ];

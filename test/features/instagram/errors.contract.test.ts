@@ -147,8 +147,10 @@ describe('classification table', () => {
 
   it('an error explains itself with its own code when it has one, else with its class', () => {
     const specific = new GraphError('x', 400, 36003, 2207009);
-    expect(specific.explanationKeys()).to.deep.equal({ title: 'instagram.errorClass.invalidMedia.title', text: 'instagram.code.2207009' });
+    expect(specific.explanationKeys()).to.deep.equal({ title: 'instagram.errorClass.invalidMedia.title', text: 'instagram.code.2207009', params: {} });
     const generic = new GraphError('x', 400, 100, 12345);
-    expect(generic.explanationKeys()).to.deep.equal({ title: 'instagram.errorClass.permanent.title', text: 'instagram.errorClass.permanent.text' });
+    expect(generic.explanationKeys()).to.deep.equal({ title: 'instagram.errorClass.permanent.title', text: 'instagram.errorClass.permanent.text', params: {} });
+    const waiting = new GraphError('x', 400, 80002, undefined, {}, 7 * 60_000);
+    expect(waiting.explanationKeys()).to.deep.equal({ title: 'instagram.errorClass.throttled.title', text: 'instagram.errorClass.throttled.textWithWait', params: { minutes: 7 } });
   });
 });
