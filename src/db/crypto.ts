@@ -13,6 +13,8 @@ const KEY_BYTES = 32;
 export interface ColumnRef {
   table: string;
   column: string;
+  /** The row's stable key (e.g. ig_user_id, sid hash): a value copied into another row fails to open. */
+  row?: string;
 }
 
 /** Thrown whenever a value cannot be opened; callers must treat the data as unavailable. */
@@ -43,7 +45,7 @@ export function keyIdOf(key: Buffer): string {
 }
 
 function aadOf(ref: ColumnRef): Buffer {
-  return Buffer.from(`qanat:${ref.table}.${ref.column}`, 'utf8');
+  return Buffer.from(`qanat:${ref.table}.${ref.column}${ref.row === undefined ? '' : `#${ref.row}`}`, 'utf8');
 }
 
 export class Cipher {

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import type { Cipher } from '../db/crypto.js';
 import { hashSid, type SessionsRepo } from '../features/auth/sessions.repo.js';
 
-const DATA_REF = { table: 'sessions', column: 'data' };
+/** Bound to the session's row: a body copied into another session fails to open. */
+const dataRef = (sidHash: string) => ({ table: 'sessions', column: 'data', row: sidHash });
 
 /** What Qanat keeps in a session, beyond express-session's own cookie field. */
 declare module 'express-session' {
@@ -59,9 +60,10 @@ export class SqliteSessionStore extends session.Store {
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     try {
-      const row = this.repo.find(hashSid(sid));
+      const sidHash = hashSid(sid);
+      const row = this.repo.find(sidHash);
       if (!row || row.expiresAt + EXPIRED_SESSION_GRACE_MS <= this.clock.now()) return callback(null, null);
-      callback(null, JSON.parse(this.cipher.open(row.data, DATA_REF)) as session.SessionData);
+      callback(null, JSON.parse(this.cipher.open(row.data, dataRef(sidHash))) as session.SessionData);
     } catch (error) {
       // A session that cannot be opened (key changed, tampered row) is simply no session.
       if ((error as Error).name === 'DecryptionError') return callback(null, null);
@@ -71,10 +73,11 @@ export class SqliteSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     try {
+      const sidHash = hashSid(sid);
       const row = {
-        sidHash: hashSid(sid),
+        sidHash,
         userId: data.userId ?? null,
-        data: this.cipher.seal(JSON.stringify(data), DATA_REF),
+        data: this.cipher.seal(JSON.stringify(data), dataRef(sidHash)),
         expiresAt: this.expiresAt(data),
         createdAt: this.clock.now(),
       };

@@ -14,7 +14,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { Actor, Origin } from '../users/users.service.js';
 import { AccountsRepo, type AccountRow } from './accounts.repo.js';
 
-const TOKEN_REF = { table: 'accounts', column: 'token' };
+/** Bound to the account's Instagram id: a token copied into another account's row fails to open. */
+const tokenRef = (igUserId: string) => ({ table: 'accounts', column: 'token', row: igUserId });
 
 export interface AccountView extends Omit<AccountRow, 'token'> {
   missingScopes: string[];
@@ -67,7 +68,7 @@ export class AccountsService {
 
   /** Decrypts the token for a call to Instagram. Never log or render the result. */
   tokenOf(account: AccountRow): string {
-    return this.cipher.open(account.token, TOKEN_REF);
+    return this.cipher.open(account.token, tokenRef(account.igUserId));
   }
 
   /** Turns the code from the OAuth redirect into a connected account. Throws GraphError when Instagram refuses. */
@@ -90,7 +91,7 @@ export class AccountsService {
       mediaCount: me.media_count ?? null,
       biography: me.biography ?? null,
       website: me.website ?? null,
-      token: this.cipher.seal(long.accessToken, TOKEN_REF),
+      token: this.cipher.seal(long.accessToken, tokenRef(me.user_id)),
       tokenExpiresAt: now + long.expiresIn * 1000,
       tokenRefreshedAt: now,
       scopes: short.permissions,
@@ -152,8 +153,8 @@ export class AccountsService {
   }
 
   /** Stores a refreshed token; one UPDATE, so there is never a moment without a token. */
-  storeToken(accountId: number, token: string, expiresAt: number, refreshedAt: number): void {
-    this.repo.update(accountId, { token: this.cipher.seal(token, TOKEN_REF), tokenExpiresAt: expiresAt, tokenRefreshedAt: refreshedAt });
+  storeToken(account: AccountRow, token: string, expiresAt: number, refreshedAt: number): void {
+    this.repo.update(account.id, { token: this.cipher.seal(token, tokenRef(account.igUserId)), tokenExpiresAt: expiresAt, tokenRefreshedAt: refreshedAt });
   }
 
   /** A profile read: fresh fields on the account, a snapshot, and today's follower count. */

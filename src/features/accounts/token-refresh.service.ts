@@ -37,7 +37,7 @@ export class TokenRefreshService {
         const fresh = await this.instagram.client.oauth.refresh(this.accounts.tokenOf(row));
         const at = this.clock.now();
         // One UPDATE swaps the token: the old one is never dropped before the new one is stored.
-        this.accounts.storeToken(row.id, fresh.accessToken, at + fresh.expiresIn * 1000, at);
+        this.accounts.storeToken(row, fresh.accessToken, at + fresh.expiresIn * 1000, at);
         this.audit.record({ kind: 'account.token.refreshed', actor: 'system', detail: { account: row.username } });
         counts.refreshed += 1;
       } catch (error) {

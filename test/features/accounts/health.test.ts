@@ -182,6 +182,16 @@ describe('disconnecting an account', function () {
     expect(rowsOf(live, first)['accounts']).to.equal(1);
   });
 
+  it('a token copied into another account row does not open: that account shows reconnect, the other is untouched', async () => {
+    const tokenOfFirst = (live.t.db.sqlite.prepare('SELECT token FROM accounts WHERE id = ?').get(first) as { token: string }).token;
+    live.t.db.sqlite.prepare('UPDATE accounts SET token = ? WHERE id = ?').run(tokenOfFirst, second);
+    const counts = await live.t.services.profileSync.syncAll();
+    expect(counts).to.deep.include({ synced: 1, needsReconnect: 1 });
+    expect(live.t.services.accounts.repo.findById(second)?.status).to.equal('needs_reconnect');
+    expect(live.t.services.accounts.repo.findById(second)?.statusReason).to.equal('token-unreadable');
+    expect(live.t.services.accounts.repo.findById(first)?.status).to.equal('ok');
+  });
+
   it('the account switcher chooses which account the pages show', async () => {
     const home = await agent.get('/');
     const switcher = $(home.text)('.account-switcher select option');

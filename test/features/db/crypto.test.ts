@@ -49,6 +49,12 @@ describe('encrypted columns', () => {
     expect(() => cipher.open(sealed, { table: 'messages', column: 'token' })).to.throw(DecryptionError);
   });
 
+  it('fails closed when a value is moved to another row of the same column', () => {
+    const sealed = cipher.seal('row-bound', { ...REF, row: '17841400000000001' });
+    expect(cipher.open(sealed, { ...REF, row: '17841400000000001' })).to.equal('row-bound');
+    expect(() => cipher.open(sealed, { ...REF, row: '17841400000000002' })).to.throw(DecryptionError);
+  });
+
   it('fails closed under another key and names the missing key id', () => {
     const other = new Cipher(parseKey(generateKeyText()));
     const sealed = cipher.seal('x', REF);
