@@ -45,7 +45,11 @@ export function errorHandler(log: Logger, version: string) {
   // Express recognises error handlers by their four parameters.
   return async (error: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
     const { status, key, params } = classify(error);
-    if (status === 503) res.set('Retry-After', '30');
+    if (status === 503) {
+      res.set('Retry-After', '30');
+      // Don't save the session at the end of this response: that write would wait on the same lock.
+      delete (req as { session?: unknown }).session;
+    }
     if (status >= 500) log.error({ err: error, method: req.method, path: req.path }, 'request failed');
     else log.debug({ status, key, path: req.path }, 'request refused');
     if (res.headersSent) {
