@@ -17,7 +17,8 @@ export interface Booted {
 
 export const DATABASE_FILE = 'qanat.db';
 
-export function boot(env: Record<string, string | undefined>, options: { logToFile: boolean }): Booted {
+/** `env` is for tests; by default config.ts reads the process environment. */
+export function boot(options: { logToFile: boolean }, env?: Record<string, string | undefined>): Booted {
   const config = loadConfig(env);
   const log = createLogger({ level: config.log.level, ...(options.logToFile ? { dir: path.join(config.dataDir, 'logs') } : {}) });
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));

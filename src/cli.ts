@@ -95,7 +95,7 @@ async function run(booted: Booted, argv: string[]): Promise<number> {
 async function main(): Promise<void> {
   let booted: Booted;
   try {
-    booted = boot(process.env, { logToFile: true });
+    booted = boot({ logToFile: true });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StartupError) {
       process.stderr.write(`qanat: ${error.message}\n`);

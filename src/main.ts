@@ -11,7 +11,7 @@ const SHUTDOWN_LIMIT_MS = 9_000;
 function start(): void {
   let booted;
   try {
-    booted = boot(process.env, { logToFile: true });
+    booted = boot({ logToFile: true });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StartupError) {
       process.stderr.write(`qanat: ${error.message}\n`);

@@ -25,6 +25,16 @@ export class DecryptionError extends Error {
   }
 }
 
+/**
+ * Compares two secrets (tokens, codes, states) in constant time. Both are hashed first, so
+ * neither their contents nor their lengths show in the timing.
+ */
+export function constantTimeEqual(given: string, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
 /** Parses a key given as 64 hex characters or base64/base64url of 32 bytes. */
 export function parseKey(text: string): Buffer {
   const trimmed = text.trim();

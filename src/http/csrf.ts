@@ -2,6 +2,7 @@
 // plus Fetch Metadata / Origin checks that stop cross-site requests before the token is read.
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { constantTimeEqual } from '../db/crypto.js';
 import { AppError } from '../errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -18,10 +19,7 @@ export function csrfTokenFor(req: Request): string {
 }
 
 function sameToken(given: unknown, expected: string | undefined): boolean {
-  if (typeof given !== 'string' || !expected) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+  return typeof given === 'string' && Boolean(expected) && constantTimeEqual(given, expected as string);
 }
 
 /** @param publicOrigin PUBLIC_URL's origin; the request's own host is accepted too (e.g. 127.0.0.1 vs localhost). */

@@ -1,6 +1,6 @@
 // §1: consent window (www), code exchange (api), long-lived exchange and refresh (graph).
-import crypto from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
+import { constantTimeEqual } from '../db/crypto.js';
 import { DAY, HOUR } from './clock.js';
 import type { SimContext } from './context.js';
 import { LegacyOAuthError, SimError, errors } from './errors.js';
@@ -12,11 +12,6 @@ const LONG_LIVED_MS = 60 * DAY;
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const MAX_OPEN_CODES = 1000;
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(a, b);
-}
 
 /** Codes live an hour; the consent window is public, so old ones are dropped and their number capped. */
 function pruneCodes(ctx: SimContext): void {
@@ -89,7 +84,7 @@ export function apiRouter(ctx: SimContext): Router {
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   router.post('/oauth/access_token', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (str(body['client_id']) !== ctx.options.appId || !sameSecret(str(body['client_secret']), ctx.options.appSecret)) {
+    if (str(body['client_id']) !== ctx.options.appId || !constantTimeEqual(str(body['client_secret']), ctx.options.appSecret)) {
       throw new LegacyOAuthError('Invalid Client Secret or Client ID');
     }
     if (str(body['grant_type']) !== 'authorization_code') throw new LegacyOAuthError('Invalid grant_type: must be authorization_code');
@@ -111,7 +106,7 @@ export function apiRouter(ctx: SimContext): Router {
 export function tokenRoutes(ctx: SimContext, router: Router): void {
   router.get('/access_token', (req, res) => {
     if (str(req.query['grant_type']) !== 'ig_exchange_token') throw errors.invalidParameter('grant_type must be ig_exchange_token');
-    if (!sameSecret(str(req.query['client_secret']), ctx.options.appSecret)) throw new SimError(101, 'Error validating client secret.');
+    if (!constantTimeEqual(str(req.query['client_secret']), ctx.options.appSecret)) throw new SimError(101, 'Error validating client secret.');
     const authed = authenticate(ctx, req);
     if (authed.token.kind !== 'short') throw new SimError(452, 'Session key invalid. This could be because the session key has an incorrect format, or because the user has revoked this session');
     const long = issueToken(ctx, 'long', authed.account.igId, authed.token.scopes);

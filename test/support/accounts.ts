@@ -15,21 +15,42 @@ export async function signInLive(live: LiveApp, username: string, password = PAS
   return agent;
 }
 
-/** GET /accounts/connect, approve on the simulator's consent window, follow the callback. Returns the account id. */
-export async function connectAccount(live: LiveApp, agent: Agent, options: { scopes?: string[]; igId?: string } = {}): Promise<number> {
-  const start = await agent.get('/accounts/connect');
-  const url = new URL(String(start.headers['location']));
+export interface ConsentOptions {
+  scopes?: string[];
+  deny?: boolean;
+  /** Which simulator account to pick when it has several. */
+  igId?: string;
+}
+
+/**
+ * Plays the person on the simulator's consent window (GET the page, POST the choice). Returns the
+ * page's HTML and the callback path Qanat gets back.
+ */
+export async function consent(live: LiveApp, authorizeUrl: string, options: ConsentOptions = {}): Promise<{ html: string; callback: string }> {
+  const url = new URL(authorizeUrl);
+  const page = await fetch(url);
+  expect(page.status).to.equal(200);
+  const html = await page.text();
   const form = new URLSearchParams({
     client_id: url.searchParams.get('client_id') ?? '',
     redirect_uri: url.searchParams.get('redirect_uri') ?? '',
     state: url.searchParams.get('state') ?? '',
-    decision: 'allow',
+    decision: options.deny ? 'deny' : 'allow',
   });
   if (options.igId) form.set('account', options.igId);
   for (const scope of options.scopes ?? (url.searchParams.get('scope') ?? '').split(',')) form.append('scope', scope);
-  const consent = await fetch(url, { method: 'POST', body: form, redirect: 'manual' });
-  const back = new URL(consent.headers.get('location') ?? '');
-  const done = await agent.get(back.pathname + back.search);
+  const res = await fetch(url, { method: 'POST', body: form, redirect: 'manual' });
+  expect(res.status).to.equal(302);
+  const back = new URL(res.headers.get('location') ?? '');
+  expect(back.origin).to.equal(live.url);
+  return { html, callback: back.pathname + back.search };
+}
+
+/** GET /accounts/connect, approve on the simulator's consent window, follow the callback. Returns the account id. */
+export async function connectAccount(live: LiveApp, agent: Agent, options: { scopes?: string[]; igId?: string } = {}): Promise<number> {
+  const start = await agent.get('/accounts/connect');
+  const { callback } = await consent(live, String(start.headers['location']), options);
+  const done = await agent.get(callback);
   expect(done.status, 'callback').to.equal(303);
   const id = /^\/accounts\/(\d+)$/.exec(String(done.headers['location']))?.[1];
   expect(id, 'account id').to.be.a('string');

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Clock } from '../../clock.js';
+import { constantTimeEqual } from '../../db/crypto.js';
 import { currentUser, flash, origin, safeReturnPath, saveSession } from '../../http/context.js';
 import { NotFound } from '../../errors.js';
 import { parseId } from '../users/users.forms.js';
@@ -17,11 +18,6 @@ const param = (req: Request, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
-function sameState(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
 
 function accountId(req: Request): number {
   const id = parseId(req.params['id']);
@@ -101,7 +97,7 @@ export function accountsHandlers(services: Services, clock: Clock) {
       delete req.session.oauth; // single use, whatever happens next: saved before calling Instagram
       await saveSession(req);
       const state = param(req, 'state');
-      if (!expected || !state || !sameState(state, expected.state)) return failure(res, 'accounts.failed.state', 400);
+      if (!expected || !state || !constantTimeEqual(state, expected.state)) return failure(res, 'accounts.failed.state', 400);
       if (expected.expiresAt < clock.now()) return failure(res, 'accounts.failed.expired', 400);
       if (param(req, 'error')) return failure(res, param(req, 'error') === 'access_denied' ? 'accounts.failed.denied' : 'accounts.failed.instagram', 400);
       const code = param(req, 'code');

@@ -1,6 +1,7 @@
 // First run: until an owner exists, whoever holds the one-time code printed in the server
 // log may create them. Nobody else can claim a fresh public instance.
 import crypto from 'node:crypto';
+import { constantTimeEqual } from '../../db/crypto.js';
 import { Conflict, Invalid, TooManyAttempts } from '../../errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ThrottleService } from '../auth/throttle.service.js';
@@ -38,9 +39,7 @@ export class SetupService {
     const key = `setup:${ip}`;
     const gate = this.throttle.check([key]);
     if (gate.locked) throw new TooManyAttempts(gate.retryAfterSeconds);
-    const given = Buffer.from(normalise(input.code));
-    const expected = Buffer.from(normalise(this.code));
-    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+    if (!constantTimeEqual(normalise(input.code), normalise(this.code))) {
       this.throttle.fail(key, MAX_CODE_FAILURES);
       this.audit.record({ kind: 'setup.code.failure', sourceIp: ip });
       throw new Invalid({ code: 'setup.error.wrongCode' });

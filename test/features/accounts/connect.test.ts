@@ -6,28 +6,14 @@ import { createTestApp } from '../../support/app.js';
 import { startLiveApp, type LiveApp } from '../../support/browser.js';
 import { createUser } from '../../support/factories.js';
 import { $, csrfFrom, signIn } from '../../support/http.js';
+import { consent as approve, type Agent, type ConsentOptions } from '../../support/accounts.js';
 
-type Agent = ReturnType<typeof request.agent>;
 
-/** Plays the person on the simulator's consent window; returns the callback path Qanat gets back. */
-async function consent(live: LiveApp, authorizeUrl: string, options: { scopes?: string[]; deny?: boolean } = {}): Promise<string> {
-  const url = new URL(authorizeUrl);
-  const page = await fetch(url);
-  expect(page.status).to.equal(200);
-  const html = await page.text();
+/** The consent window shows the seeded account; returns the callback path Qanat gets back. */
+async function consent(live: LiveApp, authorizeUrl: string, options: ConsentOptions = {}): Promise<string> {
+  const { html, callback } = await approve(live, authorizeUrl, options);
   expect(html).to.contain('@steppe_coffee');
-  const form = new URLSearchParams({
-    client_id: url.searchParams.get('client_id') ?? '',
-    redirect_uri: url.searchParams.get('redirect_uri') ?? '',
-    state: url.searchParams.get('state') ?? '',
-    decision: options.deny ? 'deny' : 'allow',
-  });
-  for (const scope of options.scopes ?? (url.searchParams.get('scope') ?? '').split(',')) form.append('scope', scope);
-  const res = await fetch(url, { method: 'POST', body: form, redirect: 'manual' });
-  expect(res.status).to.equal(302);
-  const back = new URL(res.headers.get('location') ?? '');
-  expect(back.origin).to.equal(live.url);
-  return back.pathname + back.search;
+  return callback;
 }
 
 async function startConnect(agent: Agent, live: LiveApp): Promise<string> {

@@ -6,18 +6,9 @@ import { loadCatalog } from '../../../src/i18n/index.js';
 import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
 import { REQUIRED_SCOPES } from '../../../src/instagram/types.js';
 import { projectRoot } from '../../../src/paths.js';
+import { flatten } from '../../support/catalog.js';
 
-type Tree = { [key: string]: string | Tree };
 
-function flatten(tree: Tree, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, value] of Object.entries(tree)) {
-    const full = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === 'string') out.set(full, value);
-    else for (const [k, v] of flatten(value, full)) out.set(k, v);
-  }
-  return out;
-}
 
 function sourceText(): string {
   const files: string[] = [];

@@ -2,24 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../../src/paths.js';
+import { flatten, type Tree } from '../../support/catalog.js';
+import { ERROR_CLASSES } from '../../../src/instagram/graph-error.js';
 
-type Tree = { [key: string]: string | Tree };
 type Lang = 'en' | 'ru' | 'kk';
 
 const LANGS: readonly Lang[] = ['en', 'ru', 'kk'];
 
 /** Error classes the client maps Instagram refusals into (design/instagram-api.md §6). */
-const CLASSES = [
-  'reconnect',
-  'permission',
-  'throttled',
-  'transient',
-  'notReady',
-  'quota',
-  'invalidMedia',
-  'invalidCaption',
-  'permanent',
-] as const;
+const CLASSES = ERROR_CLASSES;
 
 /** The official publishing table (§6.3), in its order. */
 const TABLE_SUBCODES = [
@@ -44,15 +35,6 @@ function load(lang: Lang): Tree {
   return parsed;
 }
 
-function flatten(tree: Tree, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, value] of Object.entries(tree)) {
-    const full = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === 'string') out.set(full, value);
-    else for (const [k, v] of flatten(value, full)) out.set(k, v);
-  }
-  return out;
-}
 
 const placeholders = (s: string): string[] => (s.match(/{{\s*\w+\s*}}/g) ?? []).sort();
 
