@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from './paths.js';
+import { isTimeZone } from './time-zone.js';
 
 type Env = Record<string, string | undefined>;
+
+const MB = 1024 * 1024;
 
 const ARGON2_MIN = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
 
@@ -45,6 +48,15 @@ const schema = z.object({
   GRAPH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   SANDBOX_SEED: z.coerce.number().int().min(0).default(42),
   TOKEN_REFRESH_WINDOW_DAYS: z.coerce.number().int().min(1).max(59).default(14),
+  TIME_ZONE: z
+    .string()
+    .refine((zone) => isTimeZone(zone), 'must be an IANA time zone such as Europe/Berlin or Asia/Almaty')
+    .default('UTC'),
+  UPLOAD_MAX_IMAGE_MB: positiveInt(50),
+  UPLOAD_MAX_VIDEO_MB: positiveInt(1024),
+  /** Uploads are refused while the data disk has less than this free, so the database can still write. */
+  UPLOAD_MIN_FREE_MB: z.coerce.number().int().min(0).default(512),
+  IMAGE_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(200).default(60),
 });
 
 export interface Config {
@@ -63,6 +75,17 @@ export interface Config {
   readonly login: { readonly maxFailuresPerUsername: number; readonly maxFailuresPerIp: number; readonly lockMs: number };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number; readonly maxConcurrent: number };
   readonly instagram: InstagramConfig;
+  /** Default time zone for new users and the scheduler's display (IANA name). */
+  readonly timeZone: string;
+  readonly media: MediaConfig;
+}
+
+export interface MediaConfig {
+  readonly maxImageBytes: number;
+  readonly maxVideoBytes: number;
+  readonly minFreeBytes: number;
+  /** sharp's limitInputPixels: a 50 MP camera photo passes, a decompression bomb does not. */
+  readonly maxInputPixels: number;
 }
 
 export interface InstagramConfig {
@@ -164,6 +187,13 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: c.GRAPH_TIMEOUT_MS,
       sandboxSeed: c.SANDBOX_SEED,
       refreshWindowMs: c.TOKEN_REFRESH_WINDOW_DAYS * 86_400_000,
+    }),
+    timeZone: c.TIME_ZONE,
+    media: Object.freeze({
+      maxImageBytes: c.UPLOAD_MAX_IMAGE_MB * MB,
+      maxVideoBytes: c.UPLOAD_MAX_VIDEO_MB * MB,
+      minFreeBytes: c.UPLOAD_MIN_FREE_MB * MB,
+      maxInputPixels: c.IMAGE_MAX_MEGAPIXELS * 1_000_000,
     }),
   });
 }

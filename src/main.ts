@@ -33,6 +33,8 @@ function start(): void {
       log.warn(`First run: open ${config.publicUrl}/setup and enter the setup code ${services.setup.code}`);
     }
     scheduler.start();
+    const resumed = services.mediaWorker.resume();
+    if (resumed > 0) log.info({ posts: resumed }, 'preparing media left unfinished by the last run');
   });
 
   let stopping = false;

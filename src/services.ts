@@ -15,6 +15,11 @@ import { AccountsService } from './features/accounts/accounts.service.js';
 import { ProfileSyncService } from './features/accounts/profile-sync.service.js';
 import { TokenRefreshService } from './features/accounts/token-refresh.service.js';
 import { instagramSetup } from './instagram/setup.js';
+import { MediaService } from './features/content/media.service.js';
+import { MediaWorker } from './features/content/media-worker.js';
+import { PostsRepo } from './features/content/posts.repo.js';
+import { PostsService } from './features/content/posts.service.js';
+import { HashtagsService } from './features/content/hashtags.service.js';
 
 export interface Deps {
   config: Config;
@@ -37,7 +42,12 @@ export function createServices(deps: Deps) {
   const accounts = new AccountsService(db.orm, config.dataDir, cipher, clock, instagram, audit, log);
   const tokenRefresh = new TokenRefreshService(accounts, instagram, audit, clock, config.instagram.refreshWindowMs, log);
   const profileSync = new ProfileSyncService(accounts, instagram, clock, log);
-  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync };
+  const postsRepo = new PostsRepo(db.orm);
+  const media = new MediaService(postsRepo, config.dataDir, config.media, clock, log);
+  const mediaWorker = new MediaWorker(media, log);
+  const posts = new PostsService(db.orm, postsRepo, accounts.repo, media, mediaWorker, audit, clock);
+  const hashtags = new HashtagsService(postsRepo, clock);
+  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, hashtags };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,7 +1,7 @@
 // The single source of truth for the database. Change it, then `npm run db:generate`;
 // never edit a migration that has been committed.
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const ROLES = ['owner', 'editor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,6 +17,8 @@ export const users = sqliteTable('users', {
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ROLES }).notNull(),
   language: text('language', { enum: LANGUAGES }).notNull().default('en'),
+  /** IANA zone the person plans in; null follows the instance default (TIME_ZONE). */
+  timeZone: text('time_zone'),
   /** Encrypted (v1:…) once two-factor sign-in lands; null while it is off. */
   totpSecret: text('totp_secret'),
   passwordChangedAt: integer('password_changed_at').notNull(),
@@ -137,4 +139,123 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
   updatedAt: integer('updated_at').notNull(),
+});
+
+export const POST_TYPES = ['feed', 'carousel', 'reel', 'story'] as const;
+export type PostType = (typeof POST_TYPES)[number];
+
+/**
+ * draft → scheduled → (the publishing engine's states) → published | failed | needs_attention;
+ * cancelled keeps the post but takes it out of the queue. The engine (issue 6) moves a post
+ * through claimed … publishing; content only ever writes draft, scheduled and cancelled.
+ */
+export const POST_STATES = ['draft', 'scheduled', 'cancelled', 'claimed', 'container_created', 'ready', 'publishing', 'published', 'failed', 'held', 'needs_attention'] as const;
+export type PostState = (typeof POST_STATES)[number];
+
+export const posts = sqliteTable(
+  'posts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: POST_TYPES }).notNull(),
+    state: text('state', { enum: POST_STATES }).notNull().default('draft'),
+    caption: text('caption').notNull().default(''),
+    firstComment: text('first_comment').notNull().default(''),
+    /** Up to three usernames (JSON array), feed images, reels and carousels only. */
+    collaborators: text('collaborators', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    shareToFeed: integer('share_to_feed', { mode: 'boolean' }).notNull().default(true),
+    /** Reel cover taken from the video at this offset when no cover image is attached. */
+    thumbOffsetMs: integer('thumb_offset_ms').notNull().default(0),
+    /** UTC milliseconds; null for a draft without a date. */
+    scheduledAt: integer('scheduled_at'),
+    /** The IANA zone the person scheduled in, so the post shows at the wall-clock time they chose. */
+    timeZone: text('time_zone').notNull(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('posts_state_scheduled_idx').on(t.state, t.scheduledAt), index('posts_account_scheduled_idx').on(t.accountId, t.scheduledAt)],
+);
+
+export const MEDIA_KINDS = ['image', 'video'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+export const MEDIA_STATUSES = ['processing', 'ready', 'failed'] as const;
+export type MediaStatus = (typeof MEDIA_STATUSES)[number];
+export const FIT_MODES = ['keep', 'crop', 'pad'] as const;
+export type FitModeName = (typeof FIT_MODES)[number];
+
+/**
+ * A file of a post: its items in order (one, or 2–10 for a carousel) and an optional reel cover.
+ * Files live in data/media/<account_id>/ under random names; the row is the only link to them,
+ * and deleting the post deletes them (the privacy policy's promise).
+ */
+export const postMedia = sqliteTable(
+  'post_media',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['item', 'cover'] }).notNull().default('item'),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: MEDIA_KINDS }).notNull(),
+    status: text('status', { enum: MEDIA_STATUSES }).notNull().default('processing'),
+    /** 0–100 while a video is transcoded. */
+    progress: integer('progress').notNull().default(0),
+    errorKey: text('error_key'),
+    errorParams: text('error_params', { mode: 'json' }).$type<Record<string, string | number>>(),
+    sourceFile: text('source_file').notNull(),
+    sourceMime: text('source_mime').notNull(),
+    sourceBytes: integer('source_bytes').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    durationMs: integer('duration_ms'),
+    fitMode: text('fit_mode', { enum: FIT_MODES }).notNull().default('crop'),
+    focusX: real('focus_x').notNull().default(0.5),
+    focusY: real('focus_y').notNull().default(0.5),
+    /** 'blur' or a #rrggbb colour for padding. */
+    background: text('background').notNull().default('blur'),
+    /** What the output was prepared for (use, fit, ratio); a different recipe means prepare again. */
+    outputRecipe: text('output_recipe'),
+    outputFile: text('output_file'),
+    outputWidth: integer('output_width'),
+    outputHeight: integer('output_height'),
+    outputBytes: integer('output_bytes'),
+    posterFile: text('poster_file'),
+    /** i18n keys: what preparation changed or warns about (upscaled, transcoded because …). */
+    notes: text('notes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    altText: text('alt_text').notNull().default(''),
+    /** The unguessable part of /m/<token>: Meta fetches the prepared file there while the post is live. */
+    publicToken: text('public_token').notNull().unique(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('post_media_post_idx').on(t.postId, t.role, t.position), index('post_media_status_idx').on(t.status)],
+);
+
+/** The status log a post shows: every step with its time. */
+export const postEvents = sqliteTable(
+  'post_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    step: text('step').notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, string | number>>().notNull().default(sql`'{}'`),
+  },
+  (t) => [index('post_events_post_idx').on(t.postId, t.at)],
+);
+
+/** Saved hashtag sets the composer can insert; the business's own words, shared by its users. */
+export const hashtagSets = sqliteTable('hashtag_sets', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  tags: text('tags').notNull(),
+  createdAt: integer('created_at').notNull(),
 });

@@ -7,6 +7,8 @@ import type { Actor, Origin } from '../features/users/users.service.js';
 
 export interface CurrentUser extends Actor {
   language: Language;
+  /** The IANA zone times are shown and typed in (the user's, else the instance default). */
+  timeZone: string;
 }
 
 declare global {

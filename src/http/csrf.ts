@@ -35,7 +35,25 @@ export function verifyCsrf(publicOrigin: string) {
     }
     const body = req.body as Record<string, unknown> | undefined;
     const given = body?.['_csrf'] ?? req.get('x-csrf-token');
-    if (!sameToken(given, req.session.csrfToken)) return next(new CsrfRejected());
-    next();
+    if (sameToken(given, req.session.csrfToken)) return next();
+    // A multipart body is read by the route itself; only routes built for uploads accept the
+    // deferral (refuseDeferredCsrf guards every other one), and their reader checks the token.
+    if ((req.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
+      req.csrfDeferred = true;
+      return next();
+    }
+    next(new CsrfRejected());
   };
+}
+
+/** On every state-changing route that does not read multipart bodies itself. */
+export function refuseDeferredCsrf(req: Request, _res: Response, next: NextFunction): void {
+  next(req.csrfDeferred ? new CsrfRejected() : undefined);
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set when the CSRF token travels inside a multipart body, checked by readForm(). */
+    csrfDeferred?: boolean;
+  }
 }

@@ -36,6 +36,8 @@ const TITLES: Record<number, string> = {
   404: 'error.notFound.title',
   409: 'error.conflict.title',
   413: 'error.tooLarge.title',
+  422: 'error.badRequest.title',
+  507: 'error.diskFull.title',
   429: 'error.tooMany.title',
   500: 'error.server.title',
   503: 'error.unavailable.title',

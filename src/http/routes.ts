@@ -12,7 +12,13 @@ import { settingsHandlers } from '../features/settings/settings.handlers.js';
 import { setupHandlers } from '../features/setup/setup.handlers.js';
 import { usersHandlers } from '../features/users/users.handlers.js';
 import { accountsHandlers } from '../features/accounts/accounts.handlers.js';
+import { refuseDeferredCsrf } from './csrf.js';
 import { requireUser } from './guards.js';
+import { composeHandlers } from '../features/content/compose.handlers.js';
+import { hashtagHandlers } from '../features/content/hashtags.handlers.js';
+import { mediaFileHandlers } from '../features/content/media-files.handlers.js';
+import { planningHandlers } from '../features/content/planning.handlers.js';
+import { postActionHandlers } from '../features/content/post-actions.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -22,6 +28,8 @@ export interface Route {
   path: string;
   access: Access;
   handler: RequestHandler;
+  /** The handler reads a multipart body (files) itself, CSRF token included. */
+  multipart?: true;
 }
 
 export function routeTable(config: Config, db: DbHandle, services: Services, clock: Clock): Route[] {
@@ -32,10 +40,17 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const settings = settingsHandlers(services);
   const users = usersHandlers(services);
   const accounts = accountsHandlers(services, clock);
+  const compose = composeHandlers(services);
+  const postActions = postActionHandlers(services);
+  const mediaFiles = mediaFileHandlers(services);
+  const planning = planningHandlers(services, clock);
+  const hashtags = hashtagHandlers(services);
 
   // prettier-ignore
   return [
     { method: 'get',  path: '/healthz',                       access: 'bare',   handler: health.showHealth },
+    // Meta fetches media here while a post is queued or in flight; no session, no cookies.
+    { method: 'get',  path: '/m/:token',                      access: 'bare',   handler: mediaFiles.servePublicMedia },
     { method: 'get',  path: '/setup',                         access: 'public', handler: setup.showSetupPage },
     { method: 'post', path: '/setup',                         access: 'public', handler: setup.saveSetup },
     { method: 'get',  path: '/login',                         access: 'public', handler: auth.showLoginPage },
@@ -52,7 +67,24 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'post', path: '/accounts/:id/sync',             access: 'user',   handler: accounts.syncAccount },
     { method: 'get',  path: '/accounts/:id/disconnect',       access: 'user',   handler: accounts.showDisconnectPage },
     { method: 'post', path: '/accounts/:id/disconnect',       access: 'user',   handler: accounts.disconnectAccount },
+    { method: 'get',  path: '/compose',                       access: 'user',   handler: compose.showComposePage },
+    { method: 'post', path: '/compose',                       access: 'user',   handler: compose.createPost, multipart: true },
+    { method: 'get',  path: '/calendar',                      access: 'user',   handler: planning.showCalendarPage },
+    { method: 'get',  path: '/queue',                         access: 'user',   handler: planning.showQueuePage },
+    { method: 'get',  path: '/posts/:id',                     access: 'user',   handler: compose.showPostPage },
+    { method: 'post', path: '/posts/:id',                     access: 'user',   handler: compose.savePost, multipart: true },
+    { method: 'get',  path: '/posts/:id/media.json',          access: 'user',   handler: mediaFiles.showMediaStatus },
+    { method: 'get',  path: '/posts/:id/media/:mediaId/:variant', access: 'user', handler: mediaFiles.showMediaFile },
+    { method: 'post', path: '/posts/:id/cancel',              access: 'user',   handler: postActions.cancelPost },
+    { method: 'post', path: '/posts/:id/duplicate',           access: 'user',   handler: postActions.duplicatePost },
+    { method: 'post', path: '/posts/:id/reschedule',          access: 'user',   handler: postActions.reschedulePost },
+    { method: 'get',  path: '/posts/:id/delete',              access: 'user',   handler: postActions.showDeletePage },
+    { method: 'post', path: '/posts/:id/delete',              access: 'user',   handler: postActions.removePost },
+    { method: 'get',  path: '/hashtags',                      access: 'user',   handler: hashtags.showHashtagsPage },
+    { method: 'post', path: '/hashtags',                      access: 'user',   handler: hashtags.saveHashtagSet },
+    { method: 'post', path: '/hashtags/:id/remove',           access: 'user',   handler: hashtags.removeHashtagSet },
     { method: 'get',  path: '/settings',                      access: 'user',   handler: settings.showProfilePage },
+    { method: 'post', path: '/settings/time-zone',            access: 'user',   handler: settings.saveTimeZone },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },
     { method: 'post', path: '/settings/users',                access: 'user',   handler: users.saveNewUser },
@@ -67,8 +99,10 @@ export function buildRouter(routes: Route[]): Router {
   const router = Router();
   for (const route of routes) {
     if (route.access === 'bare') continue;
-    if (route.access === 'user') router[route.method](route.path, requireUser, route.handler);
-    else router[route.method](route.path, route.handler);
+    const guards: RequestHandler[] = [];
+    if (route.access === 'user') guards.push(requireUser);
+    if (route.method === 'post' && !route.multipart) guards.push(refuseDeferredCsrf);
+    router[route.method](route.path, ...guards, route.handler);
   }
   return router;
 }

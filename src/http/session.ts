@@ -45,7 +45,7 @@ export function loadUser(config: Config, services: Services, clock: Clock) {
     }
     s.lastSeenAt = now;
     s.language = user.language;
-    res.locals.user = { id: user.id, username: user.username, role: user.role, language: user.language };
+    res.locals.user = { id: user.id, username: user.username, role: user.role, language: user.language, timeZone: user.timeZone ?? config.timeZone };
     next();
   };
 }

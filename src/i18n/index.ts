@@ -13,9 +13,12 @@ type Tree = { [key: string]: string | Tree };
 
 const read = (file: string): Tree => JSON.parse(fs.readFileSync(path.join(localesDir, file), 'utf8')) as Tree;
 
-/** <lang>.json plus instagram.<lang>.json (Instagram's refusals explained) under `instagram`. */
+/**
+ * <lang>.json plus two namespaces kept in files of their own: instagram.<lang>.json (Instagram's
+ * refusals explained) under `instagram`, media.<lang>.json (why a file cannot be used) under `media`.
+ */
 export function loadCatalog(lang: Language): Tree {
-  return { ...read(`${lang}.json`), instagram: read(`instagram.${lang}.json`) };
+  return { ...read(`${lang}.json`), instagram: read(`instagram.${lang}.json`), media: read(`media.${lang}.json`) };
 }
 
 /** Keys asked for but found in no catalog; the page tests assert this stays empty. */

@@ -16,11 +16,16 @@ export const AUDIT_KINDS = [
   'user.password.changed',
   'user.password.reset',
   'user.language.changed',
+  'user.timezone.changed',
   'account.connected',
   'account.reconnected',
   'account.disconnected',
   'account.needs_reconnect',
   'account.token.refreshed',
+  'post.scheduled',
+  'post.rescheduled',
+  'post.cancelled',
+  'post.deleted',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

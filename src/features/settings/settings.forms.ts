@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../../db/schema.js';
-import { secret, text } from '../../http/forms.js';
+import { secret, text, trimmed } from '../../http/forms.js';
 
 export const languageForm = z.object({
   language: text(8).pipe(z.enum(LANGUAGES).catch('en')),
@@ -11,4 +11,8 @@ export const passwordForm = z.object({
   currentPassword: secret(),
   newPassword: secret(),
   newPasswordConfirm: secret(),
+});
+
+export const timeZoneForm = z.object({
+  timeZone: trimmed(64),
 });

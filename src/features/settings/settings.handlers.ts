@@ -6,11 +6,12 @@ import { page } from '../../http/render.js';
 import { LANGUAGE_NAMES } from '../../i18n/index.js';
 import { hashSid } from '../auth/sessions.repo.js';
 import type { Services } from '../../services.js';
-import { languageForm, passwordForm } from './settings.forms.js';
+import { languageForm, passwordForm, timeZoneForm } from './settings.forms.js';
+import { timeZones } from '../../time-zone.js';
 
 export function settingsHandlers(services: Services) {
   const render = (res: Response, errors: Record<string, string> = {}, status = 200) =>
-    page(res, 'settings/profile', { title: 'settings.profile.title', languages: LANGUAGE_NAMES, errors }, status);
+    page(res, 'settings/profile', { title: 'settings.profile.title', languages: LANGUAGE_NAMES, zones: timeZones(), errors }, status);
 
   return {
     async showProfilePage(_req: Request, res: Response): Promise<void> {
@@ -24,6 +25,18 @@ export function settingsHandlers(services: Services) {
       const user = res.locals.user;
       if (user && user.language !== form.language) services.users.changeLanguage(user, form.language, origin(req));
       res.redirect(303, safeReturnPath(form.returnTo));
+    },
+
+    async saveTimeZone(req: Request, res: Response): Promise<void> {
+      const form = parseForm(timeZoneForm, req.body);
+      try {
+        services.users.changeTimeZone(currentUser(res), form.timeZone, origin(req));
+      } catch (error) {
+        if (error instanceof Invalid) return render(res, error.fieldErrors, 400);
+        throw error;
+      }
+      flash(req, 'success', 'settings.flash.timeZoneChanged');
+      res.redirect(303, '/settings');
     },
 
     async savePassword(req: Request, res: Response): Promise<void> {

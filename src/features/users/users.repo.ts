@@ -59,6 +59,10 @@ export class UsersRepo {
     this.db.update(users).set({ language }).where(eq(users.id, id)).run();
   }
 
+  updateTimeZone(id: number, timeZone: string): void {
+    this.db.update(users).set({ timeZone }).where(eq(users.id, id)).run();
+  }
+
   remove(id: number): void {
     this.db.delete(users).where(eq(users.id, id)).run();
   }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { LANGUAGES, ROLES } from '../../../src/db/schema.js';
+import { FIT_MODES, LANGUAGES, MEDIA_KINDS, MEDIA_STATUSES, POST_STATES, POST_TYPES, ROLES } from '../../../src/db/schema.js';
+import { QUEUE_FILTERS } from '../../../src/features/content/planning.handlers.js';
+import { POST_LOG_STEPS } from '../../../src/features/content/posts.repo.js';
 import { loadCatalog } from '../../../src/i18n/index.js';
 import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
 import { REQUIRED_SCOPES } from '../../../src/instagram/types.js';
@@ -30,6 +32,13 @@ const DYNAMIC_KEYS = [
   ...ERROR_CLASSES.flatMap((c) => [`instagram.errorClass.${c}.title`, `instagram.errorClass.${c}.text`]),
   ...[...EXPLAINED_SUBCODES].map((code) => `instagram.code.${code}`),
   ...REQUIRED_SCOPES.map((scope) => `accounts.scope.${scope}`),
+  ...POST_TYPES.flatMap((type) => [`content.type.${type}`, `content.typeHint.${type}`, `content.error.count.${type}`]),
+  ...POST_STATES.map((state) => `content.state.${state}`),
+  ...FIT_MODES.map((mode) => `content.fit.${mode}`),
+  ...MEDIA_KINDS.map((kind) => `content.media.kind.${kind}`),
+  ...MEDIA_STATUSES.map((status) => `content.media.status.${status}`),
+  ...QUEUE_FILTERS.map((filter) => `content.filter.states.${filter}`),
+  ...POST_LOG_STEPS.map((step) => `content.log.${step}`),
 ];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));

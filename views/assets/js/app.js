@@ -3,10 +3,134 @@
   'use strict';
   document.documentElement.classList.add('js');
 
-  // Language pickers submit on change; the Apply button stays for people without JavaScript.
+  // Selects marked data-autosubmit submit on change; their Apply buttons stay for people without JavaScript.
   for (const select of document.querySelectorAll('select[data-autosubmit]')) {
     select.addEventListener('change', function () {
       if (select.form) select.form.requestSubmit();
+    });
+  }
+
+  // Live caption counters, counted as the server counts them (Unicode code points).
+  const HASHTAG = /(?:^|[^\p{L}\p{N}_&])#([\p{L}\p{N}_]+)/gu;
+  const MENTION = /(?:^|[^\p{L}\p{N}_.])@([A-Za-z0-9._]{1,30})/gu;
+  for (const area of document.querySelectorAll('textarea[data-counter]')) {
+    const box = document.querySelector('[data-counts]');
+    if (!box) continue;
+    const update = function () {
+      const text = area.value;
+      const counts = { characters: Array.from(text).length, hashtags: Array.from(text.matchAll(HASHTAG)).length, mentions: Array.from(text.matchAll(MENTION)).length };
+      for (const name of Object.keys(counts)) {
+        const el = box.querySelector('[data-count="' + name + '"]');
+        if (!el) continue;
+        const max = Number(box.dataset['max' + name.charAt(0).toUpperCase() + name.slice(1)]);
+        if (!el.dataset.label) el.dataset.label = el.textContent;
+        el.textContent = counts[name] + ' ' + el.dataset.label;
+        el.classList.toggle('over', counts[name] > max);
+      }
+    };
+    area.addEventListener('input', update);
+    update();
+  }
+
+  const composer = document.querySelector('form[data-composer]');
+  if (composer) enhanceComposer(composer);
+
+  function enhanceComposer(form) {
+    let dirty = false;
+    form.addEventListener('input', function () { dirty = true; });
+
+    // Upload with a progress bar; the server's answer replaces the page as a normal submit would.
+    form.addEventListener('submit', function (event) {
+      const files = Array.from(form.querySelectorAll('input[type=file]')).flatMap(function (input) { return Array.from(input.files || []); });
+      if (files.length === 0 || typeof XMLHttpRequest === 'undefined') return;
+      const maxImage = Number(form.dataset.maxImageBytes);
+      const maxVideo = Number(form.dataset.maxVideoBytes);
+      const tooLarge = files.find(function (f) { return f.size > (f.type.startsWith('image/') ? maxImage : maxVideo); });
+      if (tooLarge) {
+        event.preventDefault();
+        window.alert(tooLarge.name + ': ' + form.dataset.tooLarge);
+        return;
+      }
+      event.preventDefault();
+      const data = new FormData(form, event.submitter || undefined);
+      const box = form.querySelector('[data-upload-progress]');
+      const bar = box && box.querySelector('progress');
+      if (box) box.hidden = false;
+      for (const button of form.querySelectorAll('button')) button.disabled = true;
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', form.action);
+      xhr.upload.addEventListener('progress', function (e) {
+        if (bar && e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+      });
+      xhr.addEventListener('load', function () {
+        if (xhr.status < 300 && xhr.responseURL && xhr.responseURL !== form.action) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener('error', function () {
+        for (const button of form.querySelectorAll('button')) button.disabled = false;
+        if (box) box.hidden = true;
+        form.submit();
+      });
+      xhr.send(data);
+    });
+
+    // Files still being prepared: follow their progress, and show the result when all are done.
+    const statusUrl = form.dataset.statusUrl;
+    if (!statusUrl || !form.querySelector('.media-item--processing')) return;
+    const poll = function () {
+      fetch(statusUrl, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (response) { return response.json(); })
+        .then(function (body) {
+          let busy = false;
+          for (const item of body.items) {
+            const el = form.querySelector('[data-media-id="' + item.id + '"]');
+            const bar = el && el.querySelector('[data-progress]');
+            if (bar) bar.value = item.progress;
+            if (item.status === 'processing') busy = true;
+          }
+          if (busy) window.setTimeout(poll, 2000);
+          else if (!dirty) window.location.reload();
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 1500);
+  }
+
+  // Calendar: drag a post to another day to reschedule it (the post page does the same without JavaScript).
+  const calendar = document.querySelector('[data-calendar]');
+  if (calendar) {
+    const token = document.querySelector('input[name="_csrf"]');
+    let dragged = null;
+    calendar.addEventListener('dragstart', function (e) {
+      dragged = e.target.closest('[data-post-id]');
+      if (dragged && e.dataTransfer) e.dataTransfer.setData('text/plain', dragged.dataset.postId);
+    });
+    calendar.addEventListener('dragover', function (e) {
+      const day = e.target.closest('[data-date]');
+      if (dragged && day) {
+        e.preventDefault();
+        for (const d of calendar.querySelectorAll('.drop-target')) d.classList.remove('drop-target');
+        day.classList.add('drop-target');
+      }
+    });
+    calendar.addEventListener('drop', function (e) {
+      const day = e.target.closest('[data-date]');
+      if (!dragged || !day || !token) return;
+      e.preventDefault();
+      const body = new URLSearchParams({ _csrf: token.value, date: day.dataset.date, time: dragged.dataset.time, timeZone: calendar.dataset.zone });
+      fetch('/posts/' + dragged.dataset.postId + '/reschedule', { method: 'POST', body: body, headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (response) { return response.json(); })
+        .then(function (result) {
+          if (result.ok) window.location.reload();
+          else window.alert(result.message || calendar.dataset.rescheduleError);
+        })
+        .catch(function () { window.alert(calendar.dataset.rescheduleError); });
+      dragged = null;
     });
   }
 })();

@@ -1,0 +1,265 @@
+// The rules of the composer and the queue: who may change posts, what a post needs before it
+// can be scheduled, and that deleting a post deletes its files at once.
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/client.js';
+import type { PostState } from '../../db/schema.js';
+import { Conflict, Forbidden, NotFound } from '../../errors.js';
+import type { UploadedFile } from '../../http/multipart.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AccountsRepo } from '../accounts/accounts.repo.js';
+import type { Actor, Origin } from '../users/users.service.js';
+import { VIDEO_LIMITS, MediaRejected } from './media/rules.js';
+import type { MediaService } from './media.service.js';
+import type { MediaWorker } from './media-worker.js';
+import { IN_FLIGHT_STATES, type MediaRow, type PostLogStep, type PostRow, type PostsRepo } from './posts.repo.js';
+import { newPublicToken } from './media.service.js';
+import type { ComposerInput, ItemChange } from './posts.forms.js';
+
+export interface Problem {
+  /** Form field the message belongs to ('media' for the files, 'form' for the whole post). */
+  field: string;
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+export interface SaveOutcome {
+  post: PostRow | undefined;
+  problems: Problem[];
+  /** Said after a successful save (e.g. which of two 01:30s was chosen). */
+  notices: Problem[];
+}
+
+/** States in which the composer may change a post. */
+const EDITABLE: PostState[] = ['draft', 'scheduled', 'cancelled', 'failed', 'held'];
+const ITEM_COUNT = { feed: [1, 1], carousel: [2, 10], reel: [1, 1], story: [1, 1] } as const;
+/** How long a save waits for image preparation before answering (videos keep going in the background). */
+const SETTLE_MS = 8000;
+
+export class PostsService {
+  constructor(
+    private readonly db: Db,
+    readonly repo: PostsRepo,
+    private readonly accounts: AccountsRepo,
+    readonly media: MediaService,
+    readonly worker: MediaWorker,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  canEdit(actor: Actor | undefined): boolean {
+    return actor?.role === 'owner' || actor?.role === 'editor';
+  }
+
+  requireEditor(actor: Actor): void {
+    if (!this.canEdit(actor)) throw new Forbidden('content.error.viewerOnly');
+  }
+
+  get(id: number): PostRow {
+    const post = this.repo.findPost(id);
+    if (!post) throw new NotFound('content.error.notFound');
+    return post;
+  }
+
+  isEditable(post: PostRow): boolean {
+    return EDITABLE.includes(post.state);
+  }
+
+  /**
+   * One composer submit. Text problems write nothing; accepted files are kept (on a new draft if
+   * needed) so nobody uploads twice; scheduling problems leave the post a saved draft.
+   */
+  async save(actor: Actor, postId: number | undefined, input: ComposerInput, uploads: UploadedFile[], origin: Origin): Promise<SaveOutcome> {
+    this.requireEditor(actor);
+    const problems: Problem[] = [...input.problems];
+    if (!this.accounts.findById(input.accountId)) problems.push({ field: 'accountId', key: 'content.error.account' });
+    let post = postId === undefined ? undefined : this.get(postId);
+    if (post && !this.isEditable(post)) throw new Conflict('content.error.notEditable');
+    if (post && post.accountId !== input.accountId && this.repo.mediaOf(post.id).length > 0) problems.push({ field: 'accountId', key: 'content.error.accountLocked' });
+
+    if (uploads.length > 0 && !problems.some((p) => p.field === 'accountId')) {
+      post ??= this.createDraft(actor, input);
+      problems.push(...(await this.acceptUploads(post, uploads)));
+    }
+    if (problems.length > 0) return { post, problems, notices: [] };
+
+    const now = this.clock.now();
+    const values = {
+      accountId: input.accountId,
+      type: input.type,
+      caption: input.caption,
+      firstComment: input.firstComment,
+      collaborators: input.collaborators,
+      shareToFeed: input.shareToFeed,
+      thumbOffsetMs: input.thumbOffsetMs,
+      scheduledAt: input.action === 'now' ? now : input.scheduledAt,
+      timeZone: input.timeZone,
+      updatedAt: now,
+    };
+    const saved = post ?? this.createDraft(actor, input);
+    this.db.transaction(() => {
+      this.repo.updatePost(saved.id, values);
+      this.applyItemChanges(saved.id, input.items);
+    });
+    this.removeMarked(saved.id, input.items);
+    await this.worker.settle(saved.id, SETTLE_MS);
+
+    const fresh = this.get(saved.id);
+    const wantsQueue = input.action === 'schedule' || input.action === 'now' || (input.action === 'refresh' && fresh.state === 'scheduled');
+    if (!wantsQueue) {
+      if (fresh.state !== 'draft' && input.action === 'draft') this.unschedule(fresh, 'unscheduled');
+      return { post: this.get(saved.id), problems: [], notices: input.notices };
+    }
+    const blockers = this.publishProblems(fresh, now);
+    if (blockers.length > 0) {
+      if (fresh.state === 'scheduled') this.unschedule(fresh, 'unscheduled');
+      return { post: this.get(saved.id), problems: blockers, notices: [] };
+    }
+    this.schedule(actor, fresh, origin);
+    return { post: this.get(saved.id), problems: [], notices: input.notices };
+  }
+
+  private createDraft(actor: Actor, input: ComposerInput): PostRow {
+    const now = this.clock.now();
+    const post = this.repo.insertPost({ accountId: input.accountId, type: input.type, state: 'draft', timeZone: input.timeZone, createdBy: actor.id, createdAt: now, updatedAt: now });
+    this.repo.addEvent(post.id, now, 'created');
+    return post;
+  }
+
+  private async acceptUploads(post: PostRow, uploads: UploadedFile[]): Promise<Problem[]> {
+    const problems: Problem[] = [];
+    let position = Math.max(-1, ...this.repo.mediaOf(post.id).filter((m) => m.role === 'item').map((m) => m.position)) + 1;
+    for (const upload of uploads) {
+      const role = upload.field === 'cover' ? 'cover' : 'item';
+      try {
+        if (role === 'cover') for (const old of this.repo.mediaOf(post.id).filter((m) => m.role === 'cover')) this.removeMedia(old);
+        await this.media.accept(post, upload, role, role === 'item' ? position++ : 0);
+      } catch (error) {
+        if (!(error instanceof MediaRejected)) throw error;
+        problems.push({ field: 'media', key: error.reasonKey, params: { ...error.params, file: upload.name } });
+      }
+    }
+    void this.worker.prepare(post.id);
+    return problems;
+  }
+
+  private applyItemChanges(postId: number, changes: ItemChange[]): void {
+    const rows = new Map(this.repo.mediaOf(postId).map((m) => [m.id, m]));
+    for (const change of changes) {
+      const row = rows.get(change.id);
+      if (!row || change.remove) continue;
+      this.repo.updateMedia(row.id, { fitMode: change.fitMode, focusX: change.focusX, focusY: change.focusY, background: change.background, altText: change.altText, position: change.position });
+    }
+    // Positions are kept dense (0, 1, 2 …) in the order the person chose.
+    const items = this.repo
+      .mediaOf(postId)
+      .filter((m) => m.role === 'item' && !changes.some((c) => c.id === m.id && c.remove))
+      .sort((a, b) => a.position - b.position || a.id - b.id);
+    items.forEach((m, index) => this.repo.updateMedia(m.id, { position: index }));
+  }
+
+  private removeMarked(postId: number, changes: ItemChange[]): void {
+    for (const row of this.repo.mediaOf(postId)) if (changes.some((c) => c.id === row.id && c.remove)) this.removeMedia(row);
+    void this.worker.prepare(postId);
+  }
+
+  private removeMedia(row: MediaRow): void {
+    this.repo.removeMedia(row.id);
+    this.media.removeFiles([row]);
+  }
+
+  /** What stands between this post and the queue; empty when it can be scheduled. */
+  publishProblems(post: PostRow, now: number): Problem[] {
+    const problems: Problem[] = [];
+    const media = this.repo.mediaOf(post.id);
+    const items = media.filter((m) => m.role === 'item');
+    const [min, max] = ITEM_COUNT[post.type];
+    if (items.length < min || items.length > max) problems.push({ field: 'media', key: `content.error.count.${post.type}`, params: { count: items.length } });
+    if (post.type === 'feed' && items.some((m) => m.kind !== 'image')) problems.push({ field: 'media', key: 'content.error.feedImage' });
+    if (post.type === 'reel' && items.some((m) => m.kind !== 'video')) problems.push({ field: 'media', key: 'content.error.reelVideo' });
+    if (post.type !== 'reel' && media.some((m) => m.role === 'cover')) problems.push({ field: 'media', key: 'content.error.coverReelOnly' });
+    for (const m of media) {
+      if (m.status === 'processing') problems.push({ field: 'media', key: 'content.error.stillProcessing' });
+      if (m.status === 'failed') problems.push({ field: 'media', key: 'content.error.mediaFailed' });
+    }
+    if (post.type === 'reel' && items[0]?.durationMs && post.thumbOffsetMs > items[0].durationMs) problems.push({ field: 'thumbOffset', key: 'content.error.thumbOffset' });
+    if (post.type === 'story' && (post.caption || post.firstComment || post.collaborators.length > 0)) problems.push({ field: 'caption', key: 'content.error.storyCaption' });
+    if (post.scheduledAt === null) problems.push({ field: 'time', key: 'content.error.noTime' });
+    else if (post.scheduledAt < now - 60_000) problems.push({ field: 'time', key: 'content.error.past' });
+    return [...new Map(problems.map((p) => [p.key, p])).values()];
+  }
+
+  private schedule(actor: Actor, post: PostRow, origin: Origin): void {
+    this.db.transaction(() => {
+      if (!this.repo.moveState(post.id, EDITABLE, 'scheduled')) throw new Conflict('content.error.notEditable');
+      // Fresh public addresses each time a post is queued: an old /m/ link never comes back to life.
+      for (const m of this.repo.mediaOf(post.id)) this.repo.updateMedia(m.id, { publicToken: newPublicToken() });
+      this.repo.addEvent(post.id, this.clock.now(), 'scheduled', { at: post.scheduledAt ?? 0, zone: post.timeZone });
+      this.audit.record({ kind: 'post.scheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: post.id, type: post.type, at: post.scheduledAt } });
+    });
+  }
+
+  private unschedule(post: PostRow, step: PostLogStep): void {
+    this.db.transaction(() => {
+      if (this.repo.moveState(post.id, [post.state], 'draft')) this.repo.addEvent(post.id, this.clock.now(), step);
+    });
+  }
+
+  cancel(actor: Actor, id: number, origin: Origin): PostRow {
+    this.requireEditor(actor);
+    const post = this.get(id);
+    this.db.transaction(() => {
+      if (!this.repo.moveState(id, ['scheduled', 'held'], 'cancelled')) throw new Conflict('content.error.notCancellable');
+      this.repo.addEvent(id, this.clock.now(), 'cancelled');
+      this.audit.record({ kind: 'post.cancelled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id } });
+    });
+    return { ...post, state: 'cancelled' };
+  }
+
+  /** Deletes the post, its status log and its files (the files at once: a promise of the privacy policy). */
+  remove(actor: Actor, id: number, origin: Origin): PostRow {
+    this.requireEditor(actor);
+    const post = this.get(id);
+    if (IN_FLIGHT_STATES.includes(post.state)) throw new Conflict('content.error.inFlight');
+    const media = this.repo.mediaOf(id);
+    this.db.transaction(() => {
+      this.repo.removePost(id);
+      this.audit.record({ kind: 'post.deleted', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, type: post.type, state: post.state, files: media.length } });
+    });
+    this.media.removeFiles(media);
+    return post;
+  }
+
+  /** A copy as a new undated draft, with its own copies of the files. */
+  duplicate(actor: Actor, id: number): PostRow {
+    this.requireEditor(actor);
+    const original = this.get(id);
+    const now = this.clock.now();
+    const media = this.repo.mediaOf(id);
+    const copies = media.map((m) => ({ row: m, files: this.media.copyFiles(m) }));
+    return this.db.transaction(() => {
+      const post = this.repo.insertPost({ ...original, id: undefined, state: 'draft', scheduledAt: null, createdBy: actor.id, createdAt: now, updatedAt: now });
+      for (const { row, files } of copies) this.repo.insertMedia({ ...row, ...files, id: undefined, postId: post.id, publicToken: newPublicToken(), createdAt: now });
+      this.repo.addEvent(post.id, now, 'created', { from: id });
+      return post;
+    });
+  }
+
+  /** Moves a scheduled post to another time (drag on the calendar, or the quick form). */
+  reschedule(actor: Actor, id: number, at: number, timeZone: string, origin: Origin): Problem[] {
+    this.requireEditor(actor);
+    const post = this.get(id);
+    if (!['scheduled', 'draft', 'cancelled', 'held'].includes(post.state)) throw new Conflict('content.error.notEditable');
+    if (at < this.clock.now() - 60_000) return [{ field: 'time', key: 'content.error.past' }];
+    this.db.transaction(() => {
+      this.repo.updatePost(id, { scheduledAt: at, timeZone, updatedAt: this.clock.now() });
+      this.repo.addEvent(id, this.clock.now(), 'rescheduled', { at, zone: timeZone });
+      this.audit.record({ kind: 'post.rescheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, at } });
+    });
+    return [];
+  }
+
+  /** Longest video a post type accepts, for the composer's hints. */
+  videoLimitMs(type: PostRow['type']): number {
+    return VIDEO_LIMITS[type === 'story' ? 'story' : type === 'carousel' ? 'carousel' : 'reel'].maxMs;
+  }
+}
