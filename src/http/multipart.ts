@@ -81,11 +81,10 @@ export async function readForm(req: Request, incomingDir: string, limits: Upload
   const ceiling = limits.maxVideoBytes * limits.maxFiles + 1024 * 1024;
   if (declared > ceiling) throw new PayloadTooLarge(limits.maxVideoBytes);
   fs.mkdirSync(incomingDir, { recursive: true });
-  if ((await freeBytes(incomingDir)) - declared < limits.minFreeBytes) throw new DiskFull();
-  return stream(req, incomingDir, limits);
+  return stream(req, incomingDir, limits, declared);
 }
 
-function stream(req: Request, incomingDir: string, limits: UploadLimits): Promise<MultipartBody> {
+function stream(req: Request, incomingDir: string, limits: UploadLimits, declared: number): Promise<MultipartBody> {
   const expected = req.session.csrfToken;
   const headerToken = req.get('x-csrf-token');
   let csrfChecked = typeof headerToken === 'string' && Boolean(expected) && constantTimeEqual(headerToken, expected as string);
@@ -126,10 +125,29 @@ function stream(req: Request, incomingDir: string, limits: UploadLimits): Promis
       if (!csrfChecked) return fail(new CsrfRejected());
       // An empty file input still sends a part with no name and no bytes.
       if (!info.filename) return void file.resume();
+      // A form without files saves even on a full disk; a file is refused before its first byte is written.
+      const filename = info.filename;
+      file.pause();
+      const spaceChecked = freeBytes(incomingDir).then((free) => {
+        if (free - Math.max(declared, 0) < limits.minFreeBytes) throw new DiskFull();
+      });
+      writing.push(
+        spaceChecked.then(
+          () => (failed ? void file.resume() : receive(field, file, filename)),
+          (error: Error) => {
+            fail(error);
+            file.resume();
+          },
+        ),
+      );
+    });
+
+    /** Streams one file to disk; resolves when it is written (or given up). */
+    const receive = (field: string, file: NodeJS.ReadableStream, filename: string): Promise<void> => {
       const target = path.join(incomingDir, crypto.randomBytes(16).toString('hex'));
       const out = fs.createWriteStream(target, { flags: 'wx' });
       open.add(out);
-      const entry: UploadedFile = { field, path: target, bytes: 0, name: displayName(info.filename) };
+      const entry: UploadedFile = { field, path: target, bytes: 0, name: displayName(filename) };
       files.push(entry);
       let limit = limits.maxVideoBytes;
       let head: Buffer | undefined = Buffer.alloc(0);
@@ -152,26 +170,25 @@ function stream(req: Request, incomingDir: string, limits: UploadLimits): Promis
       });
       file.on('limit', () => fail(new PayloadTooLarge(limit)));
       file.pipe(out);
-      writing.push(
-        new Promise<void>((done) => {
-          out.on('close', () => {
-            open.delete(out);
-            done();
-          });
-          out.on('error', (error: NodeJS.ErrnoException) => {
-            fail(error.code === 'ENOSPC' ? new DiskFull() : error);
-            done();
-          });
-        }).then(async () => {
-          await sniffing;
-          // Small files end before enough bytes arrived to sniff: check them now.
-          if (head && head.length > 0) {
-            const type = await fileTypeFromBuffer(head).catch(() => undefined);
-            if (type?.mime.startsWith('image/') && entry.bytes > limits.maxImageBytes) fail(new PayloadTooLarge(limits.maxImageBytes));
-          }
-        }),
-      );
-    });
+      file.resume();
+      return new Promise<void>((done) => {
+        out.on('close', () => {
+          open.delete(out);
+          done();
+        });
+        out.on('error', (error: NodeJS.ErrnoException) => {
+          fail(error.code === 'ENOSPC' ? new DiskFull() : error);
+          done();
+        });
+      }).then(async () => {
+        await sniffing;
+        // Small files end before enough bytes arrived to sniff: check them now.
+        if (head && head.length > 0) {
+          const type = await fileTypeFromBuffer(head).catch(() => undefined);
+          if (type?.mime.startsWith('image/') && entry.bytes > limits.maxImageBytes) fail(new PayloadTooLarge(limits.maxImageBytes));
+        }
+      });
+    };
 
     parser.on('filesLimit', () => fail(new AppError(400, 'error.tooManyFiles.text', { max: limits.maxFiles })));
     parser.on('error', () => fail(new AppError(400, 'error.badRequest.text')));

@@ -57,13 +57,15 @@
       const bar = box && box.querySelector('progress');
       if (box) box.hidden = false;
       for (const button of form.querySelectorAll('button')) button.disabled = true;
+      // Not form.action: the buttons are named "action", which shadows the property.
+      const target = new URL(form.getAttribute('action') || '', window.location.href).href;
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', form.action);
+      xhr.open('POST', target);
       xhr.upload.addEventListener('progress', function (e) {
         if (bar && e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
       });
       xhr.addEventListener('load', function () {
-        if (xhr.status < 300 && xhr.responseURL && xhr.responseURL !== form.action) {
+        if (xhr.status < 300 && xhr.responseURL && xhr.responseURL !== target) {
           window.location.assign(xhr.responseURL);
           return;
         }

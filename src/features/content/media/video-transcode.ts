@@ -14,7 +14,7 @@ const SIZE_HEADROOM = 0.92;
 /** The output may lose a fraction of a frame at either end, never whole seconds. */
 const DURATION_SLACK_MS = 1_500;
 
-const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
+const even = (n: number): number => Math.max(2, 2 * Math.floor(n / 2));
 
 /** The displayed size scaled so the longest side is at most 1920, both sides even (4:2:0 needs it). */
 export function outputSize(probe: Pick<VideoProbe, 'width' | 'height'>): { width: number; height: number } {
@@ -86,10 +86,12 @@ async function verify(temp: string, source: VideoProbe, use: VideoUse): Promise<
   const result = await probeVideo(temp).catch((error: unknown) => {
     throw failed(error);
   });
-  // A source whose index promises more than its data holds (cut off in transfer) comes out short.
+  if (result.videoCodec !== 'h264') throw failed(new Error(`output video is ${result.videoCodec || 'missing'}`));
+  // A source whose index promises more than its data holds (cut off in transfer) comes out short:
+  // ffmpeg copes with the damage and exits 0, so this is where it shows.
   const slack = Math.max(DURATION_SLACK_MS, source.durationMs * 0.05);
-  if (result.videoCodec !== 'h264' || !(Math.abs(result.durationMs - source.durationMs) <= slack)) {
-    throw failed(new Error(`output is ${result.videoCodec} lasting ${result.durationMs} ms; source lasts ${source.durationMs} ms`));
+  if (!(Math.abs(result.durationMs - source.durationMs) <= slack)) {
+    throw new MediaRejected('media.reason.corruptVideo', {}, { cause: new Error(`output lasts ${result.durationMs} ms; the source claims ${source.durationMs} ms`) });
   }
 }
 
