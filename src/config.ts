@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from './paths.js';
-import { isTimeZone } from './time-zone.js';
+import { canonicalZone, isTimeZone } from './time-zone.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -51,6 +51,7 @@ const schema = z.object({
   TIME_ZONE: z
     .string()
     .refine((zone) => isTimeZone(zone), 'must be an IANA time zone such as Europe/Berlin or Asia/Almaty')
+    .transform((zone) => canonicalZone(zone) ?? zone)
     .default('UTC'),
   UPLOAD_MAX_IMAGE_MB: positiveInt(50),
   UPLOAD_MAX_VIDEO_MB: positiveInt(1024),

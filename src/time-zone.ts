@@ -43,12 +43,19 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 export function isTimeZone(zone: string): boolean {
-  if (!zone || zone.length > 64) return false;
+  return canonicalZone(zone) !== undefined;
+}
+
+/**
+ * The zone's name as this Node's ICU spells it ("europe/berlin" → "Europe/Berlin", and on older
+ * ICU "Asia/Kolkata" → "Asia/Calcutta"), so a stored zone always matches an entry of timeZones().
+ */
+export function canonicalZone(zone: string): string | undefined {
+  if (!zone || zone.length > 64) return undefined;
   try {
-    formatter(zone);
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -56,6 +63,13 @@ export function isTimeZone(zone: string): boolean {
 export function timeZones(): string[] {
   const zones = Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC');
   return ['UTC', ...zones];
+}
+
+/** The picker's zones, with `current` added when it is a valid name the list lacks. */
+export function zoneChoices(current: string): string[] {
+  const zones = timeZones();
+  const canonical = canonicalZone(current);
+  return canonical && !zones.includes(canonical) ? [canonical, ...zones] : zones;
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

@@ -116,7 +116,7 @@ const IMAGES: Record<(typeof IMAGE_NAMES)[number], Maker> = {
     await sharp([await frame('#ff0000'), await frame('#0000ff')], { join: { animated: true } }).gif().toFile(f);
   },
   'truncated.jpg': async (f) => {
-    const noisy = await sharp({ create: { width: 1200, height: 900, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const noisy = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
     await writeFile(f, noisy.subarray(0, Math.floor(noisy.length * 0.6)));
   },
   'page.html.jpg': (f) => writeFile(f, '<!doctype html><html><body><script>alert(document.cookie)</script></body></html>'),
@@ -126,7 +126,7 @@ const IMAGES: Record<(typeof IMAGE_NAMES)[number], Maker> = {
   'archive.zip.jpg': (f) => writeFile(f, zipArchive()),
   'empty.jpg': (f) => writeFile(f, ''),
   // Pure noise does not compress: at full quality this tall story picture is far over 8 MB.
-  'noise-tall.jpg': (f) => sharp({ create: { width: 1440, height: 10_000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg({ quality: 95 }).toFile(f),
+  'noise-tall.jpg': (f) => sharp({ create: { width: 1440, height: 10_000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg({ quality: 95 }).toFile(f),
 };
 
 const ffmpeg = (args: string[]) => run('ffmpeg', ['-hide_banner', '-v', 'error', '-y', ...args], { maxBuffer: 1024 * 1024 });

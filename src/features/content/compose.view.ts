@@ -1,6 +1,6 @@
 // What the composer template receives: the form's values (as typed, after a refused submit),
 // the post's files with their preparation state, and the problems per field.
-import { timeZones, toLocal } from '../../time-zone.js';
+import { toLocal, zoneChoices } from '../../time-zone.js';
 import type { PostType } from '../../db/schema.js';
 import { needsFit } from './media/image.js';
 import { FEED_RATIO, STORY_RATIO } from './media/rules.js';
@@ -141,7 +141,7 @@ export function composerPage(post: PostRow | undefined, values: ComposerValues, 
     problemCount: problems.length,
     hashtagSets: sets,
     events,
-    zones: timeZones(),
+    zones: zoneChoices(values.timeZone),
   };
 }
 

@@ -14,9 +14,13 @@ function send(res: Response, file: string, dir: string, extraHeaders: Record<str
   const ext = file.slice(file.lastIndexOf('.'));
   return new Promise((resolve, reject) => {
     // send() answers Range requests (206, Content-Range) and sets Content-Length itself.
-    res.sendFile(file, { root: dir, dotfiles: 'deny', headers: { 'Content-Type': TYPES[ext] ?? 'application/octet-stream', ...extraHeaders } }, (error) => {
-      if (!error) return resolve();
-      if (res.headersSent) return resolve();
+    res.sendFile(file, { root: dir, dotfiles: 'deny', headers: { 'Content-Type': TYPES[ext] ?? 'application/octet-stream', ...extraHeaders } }, (error: (Error & { status?: number }) | undefined) => {
+      if (!error || res.headersSent) return resolve();
+      // A range outside the file: send() set Content-Range (bytes */size); answer 416, not "not found".
+      if (error.status === 416) {
+        res.status(416).end();
+        return resolve();
+      }
       reject(new NotFound());
     });
   });

@@ -49,14 +49,18 @@ export function postActionHandlers(services: Services) {
       const user = currentUser(res);
       const id = postIdOf(req);
       const form = parseReschedule(fieldsOf(req), user.timeZone);
-      const problems = form.at === undefined ? form.problems : posts.reschedule(user, id, form.at, form.timeZone, origin(req));
+      let { problems, notices } = form;
+      if (form.days !== undefined) ({ problems, notices } = posts.shiftDays(user, id, form.days, origin(req)));
+      else if (form.at !== undefined) problems = posts.reschedule(user, id, form.at, form.timeZone, origin(req));
       const wantsJson = req.accepts(['html', 'json']) === 'json';
+      const say = (p: { key: string; params?: Record<string, string | number> }) => res.locals.t(p.key, p.params ?? {});
       if (problems.length > 0) {
-        const message = res.locals.t(problems[0]?.key ?? 'form.error.invalid', problems[0]?.params ?? {});
-        if (wantsJson) return void res.status(422).json({ ok: false, message });
-        flash(req, 'error', problems[0]?.key ?? 'form.error.invalid', problems[0]?.params);
+        const first = problems[0] as (typeof problems)[number];
+        if (wantsJson) return void res.status(422).json({ ok: false, message: say(first) });
+        flash(req, 'error', first.key, first.params);
       } else {
-        if (wantsJson) return void res.json({ ok: true });
+        if (wantsJson) return void res.json({ ok: true, notices: notices.map(say) });
+        for (const notice of notices) flash(req, 'info', notice.key, notice.params);
         flash(req, 'success', 'content.flash.rescheduled');
       }
       res.redirect(303, back(req, `/posts/${id}`));

@@ -1,7 +1,7 @@
 // The composer form, from raw fields to a checked input. Nothing here trusts the browser's
 // counters: the caption limits, the collaborators and the time are checked again.
 import { FIT_MODES, POST_TYPES, type FitModeName, type PostType } from '../../db/schema.js';
-import { fromLocal, isTimeZone, offsetLabel } from '../../time-zone.js';
+import { canonicalZone, fromLocal, isTimeZone, offsetLabel } from '../../time-zone.js';
 import { ALT_TEXT_MAX, CAPTION_LIMITS, captionProblem, MAX_COLLABORATORS, parseCollaborators, USERNAME } from './caption.js';
 import type { Problem } from './posts.service.js';
 
@@ -105,7 +105,8 @@ export function parseComposer(fields: Record<string, string>, defaults: { accoun
   const action = oneOf(ACTIONS, fields['action'], 'draft');
   const type = oneOf(POST_TYPES, fields['type'], 'feed');
   const accountId = int(fields['accountId']) ?? defaults.accountId ?? 0;
-  const timeZone = (fields['timeZone'] ?? '').trim() || defaults.timeZone;
+  const typedZone = (fields['timeZone'] ?? '').trim() || defaults.timeZone;
+  const timeZone = canonicalZone(typedZone) ?? typedZone;
   if (!isTimeZone(timeZone)) problems.push({ field: 'timeZone', key: 'content.error.timeZone' });
 
   const caption = capped(fields['caption'], CAPTION_LIMITS.characters * 4);
@@ -143,10 +144,21 @@ export function parseComposer(fields: Record<string, string>, defaults: { accoun
 }
 
 /** The reschedule form (calendar drag, queue): a date, a time and a zone. */
-export function parseReschedule(fields: Record<string, string>, fallbackZone: string): { at: number | undefined; timeZone: string; problems: Problem[] } {
+export interface RescheduleInput {
+  /** A calendar drag: move by whole days, keeping the post's own wall-clock time. */
+  days: number | undefined;
+  at: number | undefined;
+  timeZone: string;
+  problems: Problem[];
+  notices: Problem[];
+}
+
+export function parseReschedule(fields: Record<string, string>, fallbackZone: string): RescheduleInput {
   const problems: Problem[] = [];
   const notices: Problem[] = [];
-  const timeZone = isTimeZone(fields['timeZone'] ?? '') ? (fields['timeZone'] as string) : fallbackZone;
+  const days = /^-?\d{1,4}$/.test(fields['days'] ?? '') ? Number(fields['days']) : undefined;
+  const timeZone = canonicalZone(fields['timeZone'] ?? '') ?? fallbackZone;
+  if (days !== undefined) return { days, at: undefined, timeZone, problems, notices };
   const at = parseTime({ date: (fields['date'] ?? '').trim(), time: (fields['time'] ?? '').trim(), timeZone, action: 'schedule' }, problems, notices);
-  return { at: at ?? undefined, timeZone, problems };
+  return { days, at: at ?? undefined, timeZone, problems, notices };
 }

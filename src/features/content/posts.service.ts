@@ -8,6 +8,8 @@ import type { UploadedFile } from '../../http/multipart.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AccountsRepo } from '../accounts/accounts.repo.js';
 import type { Actor, Origin } from '../users/users.service.js';
+import { addDays } from './calendar.view.js';
+import { fromLocal, toLocal } from '../../time-zone.js';
 import { VIDEO_LIMITS, MediaRejected } from './media/rules.js';
 import type { MediaService } from './media.service.js';
 import type { MediaWorker } from './media-worker.js';
@@ -31,6 +33,8 @@ export interface SaveOutcome {
 
 /** States in which the composer may change a post. */
 const EDITABLE: PostState[] = ['draft', 'scheduled', 'cancelled', 'failed', 'held'];
+/** States whose date may be moved without opening the composer. */
+const RESCHEDULABLE: PostState[] = ['scheduled', 'draft', 'cancelled', 'held'];
 const ITEM_COUNT = { feed: [1, 1], carousel: [2, 10], reel: [1, 1], story: [1, 1] } as const;
 /** How long a save waits for image preparation before answering (videos keep going in the background). */
 const SETTLE_MS = 8000;
@@ -74,6 +78,7 @@ export class PostsService {
     if (!this.accounts.findById(input.accountId)) problems.push({ field: 'accountId', key: 'content.error.account' });
     let post = postId === undefined ? undefined : this.get(postId);
     if (post && !this.isEditable(post)) throw new Conflict('content.error.notEditable');
+    const before = post ? { state: post.state, scheduledAt: post.scheduledAt } : undefined;
     if (post && post.accountId !== input.accountId && this.repo.mediaOf(post.id).length > 0) problems.push({ field: 'accountId', key: 'content.error.accountLocked' });
 
     if (uploads.length > 0 && !problems.some((p) => p.field === 'accountId')) {
@@ -114,7 +119,10 @@ export class PostsService {
       if (fresh.state === 'scheduled') this.unschedule(fresh, 'unscheduled');
       return { post: this.get(saved.id), problems: blockers, notices: [] };
     }
-    this.schedule(actor, fresh, origin);
+    if (before?.state === 'scheduled' && fresh.state === 'scheduled') {
+      // Already queued: same links for Meta; the log notes only a new time.
+      if (before.scheduledAt !== fresh.scheduledAt) this.logReschedule(actor, fresh, origin);
+    } else this.schedule(actor, fresh, origin);
     return { post: this.get(saved.id), problems: [], notices: input.notices };
   }
 
@@ -244,18 +252,40 @@ export class PostsService {
     });
   }
 
-  /** Moves a scheduled post to another time (drag on the calendar, or the quick form). */
+  /** Moves a post to another time chosen on the quick form: a date, a time and the zone they are in. */
   reschedule(actor: Actor, id: number, at: number, timeZone: string, origin: Origin): Problem[] {
     this.requireEditor(actor);
     const post = this.get(id);
-    if (!['scheduled', 'draft', 'cancelled', 'held'].includes(post.state)) throw new Conflict('content.error.notEditable');
+    if (!RESCHEDULABLE.includes(post.state)) throw new Conflict('content.error.notEditable');
     if (at < this.clock.now() - 60_000) return [{ field: 'time', key: 'content.error.past' }];
     this.db.transaction(() => {
       this.repo.updatePost(id, { scheduledAt: at, timeZone, updatedAt: this.clock.now() });
-      this.repo.addEvent(id, this.clock.now(), 'rescheduled', { at, zone: timeZone });
-      this.audit.record({ kind: 'post.rescheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, at } });
+      this.logReschedule(actor, { ...post, scheduledAt: at, timeZone }, origin);
     });
     return [];
+  }
+
+  /**
+   * Moves a post by whole days (a drag on the calendar), keeping its wall-clock time in its own
+   * zone: a 09:00 Berlin post stays 09:00 in Berlin whoever drags it and whatever DST does.
+   */
+  shiftDays(actor: Actor, id: number, days: number, origin: Origin): { problems: Problem[]; notices: Problem[] } {
+    this.requireEditor(actor);
+    const post = this.get(id);
+    if (!RESCHEDULABLE.includes(post.state) || post.scheduledAt === null) throw new Conflict('content.error.notEditable');
+    const local = toLocal(post.scheduledAt, post.timeZone);
+    const date = addDays(local.date, days);
+    const result = fromLocal(date, local.time, post.timeZone);
+    if (!result) return { problems: [{ field: 'time', key: 'content.error.timeFormat' }], notices: [] };
+    if (result.kind === 'gap') return { problems: [{ field: 'time', key: 'content.error.dstGap', params: { date, time: local.time, zone: post.timeZone, after: result.after.time } }], notices: [] };
+    const notices: Problem[] = result.kind === 'ambiguous' ? [{ field: 'time', key: 'content.notice.dstAmbiguousShort', params: { time: local.time, zone: post.timeZone } }] : [];
+    const at = result.kind === 'ok' ? result.at : result.earlier;
+    return { problems: this.reschedule(actor, id, at, post.timeZone, origin), notices };
+  }
+
+  private logReschedule(actor: Actor, post: PostRow, origin: Origin): void {
+    this.repo.addEvent(post.id, this.clock.now(), 'rescheduled', { at: post.scheduledAt ?? 0, zone: post.timeZone });
+    this.audit.record({ kind: 'post.rescheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: post.id, at: post.scheduledAt } });
   }
 
   /** Longest video a post type accepts, for the composer's hints. */

@@ -8,7 +8,8 @@ export function dashboardHandlers(services: Services) {
     async showDashboardPage(_req: Request, res: Response): Promise<void> {
       const current = res.locals.currentAccount;
       const account = current ? services.accounts.get(current.id) : undefined;
-      await page(res, 'dashboard/index', { title: 'dashboard.title', account: account ?? null });
+      const next = current ? services.posts.repo.list({ accountId: current.id, states: ['scheduled'] }, 5) : [];
+      await page(res, 'dashboard/index', { title: 'dashboard.title', account: account ?? null, next, zone: res.locals.user?.timeZone ?? 'UTC' });
     },
   };
 }

@@ -7,11 +7,11 @@ import { LANGUAGE_NAMES } from '../../i18n/index.js';
 import { hashSid } from '../auth/sessions.repo.js';
 import type { Services } from '../../services.js';
 import { languageForm, passwordForm, timeZoneForm } from './settings.forms.js';
-import { timeZones } from '../../time-zone.js';
+import { zoneChoices } from '../../time-zone.js';
 
 export function settingsHandlers(services: Services) {
   const render = (res: Response, errors: Record<string, string> = {}, status = 200) =>
-    page(res, 'settings/profile', { title: 'settings.profile.title', languages: LANGUAGE_NAMES, zones: timeZones(), errors }, status);
+    page(res, 'settings/profile', { title: 'settings.profile.title', languages: LANGUAGE_NAMES, zones: zoneChoices(res.locals.user?.timeZone ?? 'UTC'), errors }, status);
 
   return {
     async showProfilePage(_req: Request, res: Response): Promise<void> {

@@ -9,7 +9,7 @@ import type { PasswordHasher } from '../auth/passwords.js';
 import type { SessionsRepo } from '../auth/sessions.repo.js';
 import { passwordError, usernameError } from './users.rules.js';
 import { UsersRepo, type UserRow } from './users.repo.js';
-import { isTimeZone } from '../../time-zone.js';
+import { canonicalZone } from '../../time-zone.js';
 
 export interface Actor {
   id: number;
@@ -164,8 +164,9 @@ export class UsersService {
     });
   }
 
-  changeTimeZone(actor: Actor, timeZone: string, origin: Origin): void {
-    if (!isTimeZone(timeZone)) throw new Invalid({ timeZone: 'settings.error.timeZone' });
+  changeTimeZone(actor: Actor, typed: string, origin: Origin): void {
+    const timeZone = canonicalZone(typed);
+    if (!timeZone) throw new Invalid({ timeZone: 'settings.error.timeZone' });
     this.db.transaction(() => {
       this.repo.updateTimeZone(actor.id, timeZone);
       this.audit.record({ kind: 'user.timezone.changed', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { timeZone } });

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { inspectImage, prepareImage, type Fit, type PreparedImage } from '../../../src/features/content/media/image.js';
+import { inspectImage, needsFit, outputRatio, planFit, prepareImage, type Fit, type PreparedImage } from '../../../src/features/content/media/image.js';
+import { decodeFailure } from '../../../src/features/content/media/image-inspect.js';
 import { FEED_RATIO, IMAGE_MAX_BYTES, MediaRejected, type ImageUse } from '../../../src/features/content/media/rules.js';
 import { englishText, expectRejected, mediaCorpus, serveFolder, type Corpus, type CorpusName, type FileServer } from '../../support/media-corpus.js';
 import { useSimulator } from '../../support/sim-harness.js';
@@ -106,9 +107,62 @@ describe('photos are prepared as Instagram requires (contract §2.7, security.md
       await expectRejected(inspectImage(corpus.path('truncated.jpg'), PIXEL_LIMIT), 'media.reason.corruptImage');
     });
 
+    it('tells an HEIC (HEVC) photo this server cannot decode apart from a damaged file', () => {
+      // sharp's own libvips has no HEVC decoder and nothing here can write HEIC, so the mapping is tested directly.
+      const header = { width: 4032, height: 3024, format: 'heif', space: 'srgb', hasAlpha: false };
+      expect(decodeFailure(new Error('heif: Unsupported feature'), { ...header, compression: 'hevc' }, PIXEL_LIMIT).reasonKey).to.equal('media.reason.heicUnsupported');
+      expect(decodeFailure(new Error('heif: Invalid input'), { ...header, compression: 'av1' }, PIXEL_LIMIT).reasonKey).to.equal('media.reason.corruptImage');
+      expect(decodeFailure(new Error('Input image exceeds pixel limit'), header, 10_000_000).params).to.deep.equal({ megapixels: 12.2, maxMegapixels: 10 });
+      englishText('media.reason.heicUnsupported');
+    });
+
     it('refuses an SVG even when asked directly, although sharp could draw it', async () => {
       await expectRejected(inspectImage(corpus.path('drawing.svg.jpg'), PIXEL_LIMIT), 'media.reason.unsupportedType');
       await expectRejected(prepareImage(corpus.path('drawing.svg.jpg'), path.join(out, 'svg.jpg'), { use: 'feed', fit: crop(), pixelLimit: PIXEL_LIMIT }), 'media.reason.unsupportedType');
+    });
+  });
+
+  describe('the shape a photo gets (outputRatio, needsFit)', () => {
+    const size = (width: number, height: number) => ({ width, height });
+
+    it('feed: a shape inside 4:5–1.91:1 is kept; outside it is brought to the nearest edge, whatever the mode', () => {
+      expect(outputRatio(size(1200, 900), 'feed', keep)).to.equal(1200 / 900);
+      expect(outputRatio(size(1200, 900), 'feed', pad('#ffffff'))).to.equal(1200 / 900);
+      expect(outputRatio(size(3000, 1000), 'feed', crop())).to.equal(1.91);
+      expect(outputRatio(size(3000, 1000), 'feed', keep)).to.equal(1.91);
+      expect(outputRatio(size(600, 1800), 'feed', pad('blur'))).to.equal(0.8);
+      expect([needsFit(size(1080, 1350), 'feed'), needsFit(size(1910, 1000), 'feed'), needsFit(size(3000, 1000), 'feed'), needsFit(size(600, 1800), 'feed')]).to.deep.equal([false, false, true, true]);
+    });
+
+    it('story: 9:16 when cropped or padded, its own shape when kept (within 0.1:1–10:1), and never a required choice', () => {
+      expect(outputRatio(size(3000, 1000), 'story', crop())).to.equal(9 / 16);
+      expect(outputRatio(size(3000, 1000), 'story', pad('blur'))).to.equal(9 / 16);
+      expect(outputRatio(size(3000, 1000), 'story', keep)).to.equal(3);
+      expect(outputRatio(size(100, 5000), 'story', keep)).to.equal(0.1);
+      expect(needsFit(size(3000, 1000), 'story')).to.equal(false);
+    });
+
+    it('carousel items after the first: the first item’s ratio, unless kept and already within 1% of it', () => {
+      expect(outputRatio(size(1000, 1000), 'feed', crop(), 1.25)).to.equal(1.25);
+      expect(outputRatio(size(1000, 1000), 'feed', keep, 1.25)).to.equal(1.25);
+      expect(outputRatio(size(1005, 1000), 'feed', keep, 1)).to.equal(1.005);
+      expect([needsFit(size(1005, 1000), 'feed', 1), needsFit(size(1200, 1000), 'feed', 1)]).to.deep.equal([false, true]);
+    });
+
+    it('the crop box is centred on the focal point and pushed back inside the photo', () => {
+      expect(planFit(size(3000, 1000), 'feed', crop(0.5)).crop).to.deep.equal({ left: 545, top: 0, width: 1910, height: 1000 });
+      expect(planFit(size(3000, 1000), 'feed', crop(0)).crop.left).to.equal(0);
+      expect(planFit(size(3000, 1000), 'feed', crop(0.9)).crop.left).to.equal(1090);
+      expect(planFit(size(600, 1800), 'feed', crop(0.5, 0.1)).crop).to.deep.equal({ left: 0, top: 0, width: 600, height: 750 });
+    });
+
+    it('rounding never pushes a feed photo outside 4:5–1.91:1', () => {
+      for (let width = 321; width < 1440; width += 7) {
+        for (const source of [size(width * 3, 1000), size(width, width * 3), size(width, Math.round(width / 1.91))]) {
+          const plan = planFit(source, 'feed', crop());
+          expect(plan.width / plan.height, `${source.width}×${source.height}`).to.be.within(FEED_RATIO.min, FEED_RATIO.max);
+        }
+      }
     });
   });
 
@@ -153,6 +207,8 @@ describe('photos are prepared as Instagram requires (contract §2.7, security.md
       const right = await meanColour((await prepare('panorama-3x1.jpg', 'feed', crop(1))).file);
       expect(left.red).to.be.above(2 * left.blue);
       expect(right.blue).to.be.above(2 * right.red);
+      const top = await meanColour((await prepare('strip-1x3.jpg', 'feed', crop(0.5, 0))).file);
+      expect(top.red).to.be.above(2 * top.blue);
     });
 
     it('pad with a solid colour shows the whole panorama on that colour, above and below', async () => {
@@ -177,7 +233,7 @@ describe('photos are prepared as Instagram requires (contract §2.7, security.md
 
     it('stories are 9:16 when cropped or padded and keep their shape with keep; the simulator takes each', async () => {
       for (const [fit, size] of [
-        [crop(), { width: 563, height: 1001 }],
+        [crop(), { width: 563, height: 1000 }],
         [pad('#000000'), { width: 1440, height: 2560 }],
         [keep, { width: 1440, height: 480 }],
       ] as const) {
@@ -212,6 +268,11 @@ describe('photos are prepared as Instagram requires (contract §2.7, security.md
       expect(result.bytes).to.be.at.most(IMAGE_MAX_BYTES);
       await expectCompliant(file, 'story');
       expect(await ctx.h.client.publishing.createStory(ctx.token, ctx.igId, { imageUrl: url })).to.match(/^\d+$/);
+    });
+
+    it('a background that is neither blur nor #rrggbb is a programming error, not a bad photo', async () => {
+      const error = await prepareImage(corpus.path('photo.webp'), path.join(out, 'bad-colour.jpg'), { use: 'feed', fit: pad('red; drop'), pixelLimit: PIXEL_LIMIT }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(TypeError);
     });
 
     it('a truncated JPEG is refused with media.reason.corruptImage and leaves no file behind', async () => {

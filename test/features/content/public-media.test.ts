@@ -32,14 +32,6 @@ async function smallVideo(): Promise<Buffer> {
   }
 }
 
-/** Collects any response body as raw bytes (supertest leaves video/* unbuffered otherwise). */
-function binary(res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-  res.on('error', (error: Error) => done(error, Buffer.alloc(0)));
-}
-
 describe('public media at /m/<token>', function () {
   this.timeout(60_000);
   let t: TestApp;
@@ -56,7 +48,8 @@ describe('public media at /m/<token>', function () {
   });
   afterEach(() => t.close());
 
-  const fetchMedia = (token: string) => request(t.app).get(`/m/${token}`).buffer(true).parse(binary);
+  // responseType makes supertest collect any body as a Buffer (it leaves video/* unread otherwise).
+  const fetchMedia = (token: string) => request(t.app).get(`/m/${token}`).responseType('blob');
   const tokenOf = (postId: number): string => t.services.posts.repo.mediaOf(postId)[0]?.publicToken as string;
   const outputOf = (postId: number): string => {
     const item = t.services.posts.repo.mediaOf(postId)[0];

@@ -170,7 +170,8 @@ describe('deletes are never GET (security row 13)', () => {
       const res = await owner.get(route.path.replace(':id', String(targetId)));
       // /accounts/callback without a state is refused with a page (400); it must change nothing either.
       // No Instagram account exists in this test, so /accounts/:id pages answer 404.
-      const expected = route.path === '/accounts/callback' ? [400] : route.path.startsWith('/accounts/:id') ? [404] : [200, 303];
+      // Nor do posts (/posts/:id…), and /m/:token with no live token answers 404.
+      const expected = route.path === '/accounts/callback' ? [400] : /^\/(accounts\/:id|posts\/:id|m\/)/.test(route.path) ? [404] : [200, 303];
       expect(res.status, route.path).to.be.oneOf(expected);
     }
     expect(state()).to.equal(before);

@@ -64,7 +64,8 @@ describe('page headers', () => {
       const res = await agent.get(route.path.replace(':id', String(other.id)));
       // /accounts/connect redirects to Instagram; /accounts/callback without a state shows a refusal page.
       // No Instagram account exists here, so /accounts/:id pages answer 404 (still never cached).
-      const expected = { '/accounts/connect': 303, '/accounts/callback': 400 }[route.path] ?? (route.path.startsWith('/accounts/:id') ? 404 : 200);
+      // Likewise no post exists, so /posts/:id pages answer 404.
+      const expected = { '/accounts/connect': 303, '/accounts/callback': 400 }[route.path] ?? (/^\/(accounts|posts)\/:id/.test(route.path) ? 404 : 200);
       expect(res.status, route.path).to.equal(expected);
       expect(res.headers['cache-control'], route.path).to.equal('no-store');
     }

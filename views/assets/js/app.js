@@ -124,7 +124,11 @@
       const day = e.target.closest('[data-date]');
       if (!dragged || !day || !token) return;
       e.preventDefault();
-      const body = new URLSearchParams({ _csrf: token.value, date: day.dataset.date, time: dragged.dataset.time, timeZone: calendar.dataset.zone });
+      // Whole days, so the post keeps its own wall-clock time in its own zone.
+      const from = dragged.closest('[data-date]');
+      const days = Math.round((Date.parse(day.dataset.date) - Date.parse(from.dataset.date)) / 86400000);
+      if (days === 0) return;
+      const body = new URLSearchParams({ _csrf: token.value, days: String(days) });
       fetch('/posts/' + dragged.dataset.postId + '/reschedule', { method: 'POST', body: body, headers: { accept: 'application/json' }, credentials: 'same-origin' })
         .then(function (response) { return response.json(); })
         .then(function (result) {

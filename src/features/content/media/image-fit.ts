@@ -23,6 +23,8 @@ interface Size {
 
 /** Carousel items are cropped by Instagram to the first item's shape; within 1% nobody sees it. */
 const SAME_SHAPE_TOLERANCE = 0.01;
+/** The shapes a story keeps as they are (the contract's story-video range); beyond them it is cropped. */
+export const STORY_KEEP_RATIO = { min: 0.1, max: 10 };
 /** Float noise: 1080/1350 computed two ways must compare equal. */
 const EPSILON = 1e-9;
 
@@ -37,7 +39,8 @@ export function outputRatio(info: Size, use: ImageUse, fit: Fit, fixedRatio?: nu
     // Already within 1%: keep the photo whole, nudged into the feed range if it sits on an edge.
     return fit.mode === 'keep' && sameShape(source, fixedRatio) ? clamp(source, FEED_RATIO.min, FEED_RATIO.max) : fixedRatio;
   }
-  if (use === 'story') return fit.mode === 'keep' ? source : STORY_RATIO;
+  // A story kept as it is may have any sane shape; a 1:100 sliver would be a 144 000 px tall file.
+  if (use === 'story') return fit.mode === 'keep' ? clamp(source, STORY_KEEP_RATIO.min, STORY_KEEP_RATIO.max) : STORY_RATIO;
   return clamp(source, FEED_RATIO.min, FEED_RATIO.max);
 }
 
@@ -113,7 +116,8 @@ export function planFit(source: Size, use: ImageUse, fit: Fit, fixedRatio?: numb
   }
 
   const width = clamp(Math.round(frame.width), IMAGE_WIDTH.min, IMAGE_WIDTH.max);
-  const height = mode === 'keep' && !feed ? Math.max(1, Math.round(width / sourceRatio)) : heightFor(width, ratio, feed);
+  // The frame's own ratio, not the target's: a 338×600 crop stays 338×600 rather than stretching by a pixel.
+  const height = heightFor(width, frame.width / frame.height, feed);
   const scale = width / frame.width;
   let content: Box = { left: 0, top: 0, width, height };
   if (mode === 'pad') {

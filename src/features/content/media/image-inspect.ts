@@ -30,6 +30,9 @@ export function inputOptions(pixelLimit: number): SharpOptions {
   return { limitInputPixels: pixelLimit, failOn: 'truncated', sequentialRead: true };
 }
 
+/** A picture that takes longer than this to decode is treated as damaged (or hostile). */
+export const DECODE_TIMEOUT = { seconds: 60 };
+
 const tooManyPixels = (pixels: number, pixelLimit: number) => new MediaRejected('media.reason.tooManyPixels', { megapixels: megapixels(pixels), maxMegapixels: megapixels(pixelLimit) });
 
 export interface Header extends ImageInfo {
@@ -78,7 +81,7 @@ export function decodeFailure(error: unknown, header: Header, pixelLimit: number
 export async function inspectImage(file: string, pixelLimit: number): Promise<ImageInfo> {
   const header = await readHeader(file, pixelLimit);
   try {
-    await sharp(file, inputOptions(pixelLimit)).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+    await sharp(file, inputOptions(pixelLimit)).resize(64, 64, { fit: 'inside' }).timeout(DECODE_TIMEOUT).raw().toBuffer();
   } catch (error) {
     throw decodeFailure(error, header, pixelLimit);
   }

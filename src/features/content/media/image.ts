@@ -3,7 +3,7 @@
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { writeAtomically } from './files.js';
 import { planFit, type Box, type Fit, type FitPlan } from './image-fit.js';
-import { decodeFailure, inputOptions, readHeader } from './image-inspect.js';
+import { DECODE_TIMEOUT, decodeFailure, inputOptions, readHeader } from './image-inspect.js';
 import { IMAGE_MAX_BYTES, MediaRejected, megabytes, type ImageUse } from './rules.js';
 
 export { inspectImage, type ImageInfo } from './image-inspect.js';
@@ -41,14 +41,16 @@ const rawInput = (p: Pixels): SharpOptions => ({ raw: { width: p.width, height: 
 
 async function pixelsOf(pipeline: Sharp): Promise<Pixels> {
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+  // Grey and grey+alpha pictures arrive here already as sRGB (toColourspace), so 1 or 2 is a bug.
+  if (info.channels !== 3 && info.channels !== 4) throw new Error(`expected RGB or RGBA pixels, got ${info.channels} channels`);
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
 /** The used part of the source, upright, in sRGB, at its final size (alpha kept for now). */
 function scaledSource(source: string, plan: FitPlan, size: Box, pixelLimit: number, alpha: boolean): Promise<Pixels> {
   let pipeline = sharp(source, inputOptions(pixelLimit)).autoOrient();
   if (plan.mode === 'crop') pipeline = pipeline.extract(plan.crop);
-  pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' }).toColourspace('srgb');
+  pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' }).toColourspace('srgb').timeout(DECODE_TIMEOUT);
   return pixelsOf(alpha ? pipeline.ensureAlpha() : pipeline.removeAlpha());
 }
 

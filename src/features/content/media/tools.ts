@@ -77,6 +77,7 @@ export function runTool(tool: 'ffmpeg' | 'ffprobe', args: string[], options: Run
     });
     child.on('close', (code) => {
       settle();
+      if (options.onLine && pending) options.onLine(pending.trim());
       if (failure) reject(new ToolFailed(tool, failure, stderr));
       else if (code !== 0) reject(new ToolFailed(tool, 'exit', stderr, code));
       else resolve(Buffer.concat(chunks));

@@ -14,6 +14,9 @@ const SIZE_HEADROOM = 0.92;
 /** The output may lose a fraction of a frame at either end, never whole seconds. */
 const DURATION_SLACK_MS = 1_500;
 
+/** A stuck ffmpeg must not hold a job forever: 10 minutes plus four times the video's length. */
+const BASE_TIMEOUT_MS = 10 * 60_000;
+
 const even = (n: number): number => Math.max(2, 2 * Math.floor(n / 2));
 
 /** The displayed size scaled so the longest side is at most 1920, both sides even (4:2:0 needs it). */
@@ -82,7 +85,7 @@ const failed = (cause: unknown): MediaRejected => new MediaRejected('media.reaso
 async function verify(temp: string, source: VideoProbe, use: VideoUse): Promise<void> {
   const { size } = await stat(temp);
   const maxBytes = VIDEO_LIMITS[use].maxBytes;
-  if (size > maxBytes) throw new MediaRejected('media.reason.videoTooLarge', { megabytes: megabytes(size), maxMegabytes: megabytes(maxBytes) });
+  if (size > maxBytes) throw new MediaRejected('media.reason.videoTooLarge', { mb: megabytes(maxBytes) });
   const result = await probeVideo(temp).catch((error: unknown) => {
     throw failed(error);
   });
@@ -106,7 +109,8 @@ export async function transcodeVideo(source: string, dest: string, probe: VideoP
     else if (key === 'progress' && value === 'end') onProgress(1);
   };
   try {
-    await runTool('ffmpeg', ffmpegArgs(source, temp, probe, use, check.transcodeReasons), { onLine, ...(signal ? { signal } : {}) });
+    const timeoutMs = BASE_TIMEOUT_MS + 4 * probe.durationMs;
+    await runTool('ffmpeg', ffmpegArgs(source, temp, probe, use, check.transcodeReasons), { onLine, timeoutMs, ...(signal ? { signal } : {}) });
     await verify(temp, probe, use);
     await rename(temp, dest);
   } catch (error) {
