@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { mediaFiles, photo, postIdFrom, studio, submit, type Studio } from '../../support/content.js';
 import { $ } from '../../support/http.js';
+import { mediaCorpus } from '../../support/media-corpus.js';
 
 interface Streamed {
   status: number;
@@ -175,6 +176,26 @@ describe('uploads (security.md rows 19–24)', function () {
       expect(raw.status).to.equal(400);
       expect(mediaFiles(t).filter((f) => !f.includes(row?.sourceFile as string) && !f.includes(row?.outputFile as string))).to.deep.equal([]);
       expect((await s.agent.get('/queue')).status).to.equal(200);
+    });
+
+    it('a pixel bomb (a 110 KB PNG declaring 30000×30000) and a truncated MP4 are refused through the composer with their reasons', async () => {
+      const corpus = await mediaCorpus();
+      const before = process.memoryUsage().rss;
+      const res = await submit(s, '/compose', {
+        fields: { type: 'carousel', action: 'refresh' },
+        files: [
+          { name: 'bomb.png', bytes: fs.readFileSync(corpus.path('bomb.png')) },
+          { name: 'broken.mp4', bytes: fs.readFileSync(corpus.path('truncated.mp4')) },
+        ],
+      });
+      expect(res.status).to.equal(422);
+      const problems = $(res.text)('#problems li').map((_, el) => $(res.text)(el).text()).get();
+      expect(problems).to.have.length(2);
+      expect(problems[0]).to.match(/^bomb\.png: /);
+      expect(problems[1]).to.match(/^broken\.mp4: /);
+      expect(process.memoryUsage().rss - before).to.be.lessThan(200 * 1024 * 1024);
+      expect(t.db.sqlite.prepare('SELECT count(*) AS n FROM post_media').get()).to.deep.equal({ n: 0 });
+      expect(mediaFiles(t)).to.deep.equal([]);
     });
 
     it('what is stored and served is a re-encoded JPEG without the original metadata, even for a PNG', async () => {
