@@ -58,6 +58,11 @@ const schema = z.object({
   /** Uploads are refused while the data disk has less than this free, so the database can still write. */
   UPLOAD_MIN_FREE_MB: z.coerce.number().int().min(0).default(512),
   IMAGE_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(200).default(60),
+  PUBLISH_LATE_LIMIT_HOURS: z.coerce.number().min(0).max(168).default(6),
+  PUBLISH_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+  PUBLISH_PROCESSING_LIMIT_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  /** Test-only crash injection (see features/publishing/failpoints.ts). */
+  QANAT_FAILPOINT: z.string().regex(/^[a-z-]+(@\d+)?$/).optional(),
 });
 
 export interface Config {
@@ -79,6 +84,16 @@ export interface Config {
   /** Default time zone for new users and the scheduler's display (IANA name). */
   readonly timeZone: string;
   readonly media: MediaConfig;
+  readonly publishing: PublishingConfig;
+  /** Test-only: kill the process at a named step (QANAT_FAILPOINT). */
+  readonly failpoint: string | undefined;
+}
+
+export interface PublishingConfig {
+  /** A post missed by more than this (the appliance was down) waits for the owner. */
+  readonly lateLimitMs: number;
+  readonly leaseMs: number;
+  readonly processingLimitMs: number;
 }
 
 export interface MediaConfig {
@@ -196,5 +211,11 @@ export function loadConfig(env: Env = process.env): Config {
       minFreeBytes: c.UPLOAD_MIN_FREE_MB * MB,
       maxInputPixels: c.IMAGE_MAX_MEGAPIXELS * 1_000_000,
     }),
+    publishing: Object.freeze({
+      lateLimitMs: c.PUBLISH_LATE_LIMIT_HOURS * 3_600_000,
+      leaseMs: c.PUBLISH_LEASE_SECONDS * 1000,
+      processingLimitMs: c.PUBLISH_PROCESSING_LIMIT_MINUTES * 60_000,
+    }),
+    failpoint: c.QANAT_FAILPOINT,
   });
 }

@@ -33,6 +33,7 @@ function start(): void {
       log.warn(`First run: open ${config.publicUrl}/setup and enter the setup code ${services.setup.code}`);
     }
     scheduler.start();
+    services.engine.start();
     const resumed = services.mediaWorker.resume();
     if (resumed > 0) log.info({ posts: resumed }, 'preparing media left unfinished by the last run');
   });
@@ -48,7 +49,7 @@ function start(): void {
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     server.close(() => {
-      void scheduler.stop().finally(() => {
+      void Promise.all([scheduler.stop(), services.engine.stop()]).finally(() => {
         db.close();
         log.info('stopped');
         log.flush();

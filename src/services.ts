@@ -20,6 +20,11 @@ import { MediaWorker } from './features/content/media-worker.js';
 import { PostsRepo } from './features/content/posts.repo.js';
 import { PostsService } from './features/content/posts.service.js';
 import { HashtagsService } from './features/content/hashtags.service.js';
+import { NotificationsService } from './features/notifications/notifications.service.js';
+import { armFailpoint } from './features/publishing/failpoints.js';
+import { processIdentity, PublishingEngine } from './features/publishing/publishing.engine.js';
+import { PublishingRepo } from './features/publishing/publishing.repo.js';
+import { PostPublisher } from './features/publishing/publishing.steps.js';
 
 export interface Deps {
   config: Config;
@@ -47,7 +52,20 @@ export function createServices(deps: Deps) {
   const mediaWorker = new MediaWorker(media, log);
   const posts = new PostsService(db.orm, postsRepo, accounts.repo, media, mediaWorker, audit, clock);
   const hashtags = new HashtagsService(postsRepo, clock);
-  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, hashtags };
+  const notifications = new NotificationsService(db.orm, clock);
+  armFailpoint(config.failpoint);
+  const publishingRepo = new PublishingRepo(db);
+  const owner = processIdentity();
+  const publisher = new PostPublisher(publishingRepo, postsRepo, accounts, instagram.client, notifications, clock, log, {
+    owner,
+    leaseMs: config.publishing.leaseMs,
+    publicUrl: config.publicUrl,
+    lateLimitMs: config.publishing.lateLimitMs,
+    processingLimitMs: config.publishing.processingLimitMs,
+  });
+  const engine = new PublishingEngine(publishingRepo, publisher, clock, log, owner, config.publishing.leaseMs);
+  posts.onQueueChange(() => engine.poke());
+  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -175,8 +175,33 @@ export const posts = sqliteTable(
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    // --- the publishing engine's state (features/publishing) ---
+    /** Which running process works on the post, and until when; an expired lease may be taken over. */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+    /** The engine's next look at an in-flight post (polling, backoff); null = as soon as possible. */
+    nextAttemptAt: integer('next_attempt_at'),
+    attempts: integer('attempts').notNull().default(0),
+    containerId: text('container_id'),
+    /** When the (parent) container was created: polling gives up after a while, containers expire after 24 h. */
+    containerCreatedAt: integer('container_created_at'),
+    /** Saved before media_publish is called: from here on the outcome is read from Instagram, never guessed. */
+    publishStartedAt: integer('publish_started_at'),
+    igMediaId: text('ig_media_id'),
+    permalink: text('permalink'),
+    publishedAt: integer('published_at'),
+    /** Why the post failed, is held or needs attention: an i18n key and its parameters. */
+    reasonKey: text('reason_key'),
+    reasonParams: text('reason_params', { mode: 'json' }).$type<Record<string, string | number>>(),
+    heldReason: text('held_reason', { enum: ['quota', 'late', 'paused'] }),
+    firstCommentState: text('first_comment_state', { enum: ['posting', 'posted', 'failed'] }),
+    firstCommentId: text('first_comment_id'),
   },
-  (t) => [index('posts_state_scheduled_idx').on(t.state, t.scheduledAt), index('posts_account_scheduled_idx').on(t.accountId, t.scheduledAt)],
+  (t) => [
+    index('posts_state_scheduled_idx').on(t.state, t.scheduledAt),
+    index('posts_account_scheduled_idx').on(t.accountId, t.scheduledAt),
+    index('posts_state_next_attempt_idx').on(t.state, t.nextAttemptAt),
+  ],
 );
 
 export const MEDIA_KINDS = ['image', 'video'] as const;
@@ -230,6 +255,8 @@ export const postMedia = sqliteTable(
     /** i18n keys: what preparation changed or warns about (upscaled, transcoded because …). */
     notes: text('notes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     altText: text('alt_text').notNull().default(''),
+    /** A carousel item's own container, created before the parent's. */
+    childContainerId: text('child_container_id'),
     /** The unguessable part of /m/<token>: Meta fetches the prepared file there while the post is live. */
     publicToken: text('public_token').notNull().unique(),
     createdAt: integer('created_at').notNull(),
@@ -259,3 +286,20 @@ export const hashtagSets = sqliteTable('hashtag_sets', {
   tags: text('tags').notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+export const NOTIFICATION_KINDS = ['post_failed', 'post_held', 'post_attention', 'account_reconnect'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** The bell: what needs the owner (failed, held or unclear posts; accounts to reconnect). */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    kind: text('kind', { enum: NOTIFICATION_KINDS }).notNull(),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
+    postId: integer('post_id').references(() => posts.id, { onDelete: 'cascade' }),
+    readAt: integer('read_at'),
+  },
+  (t) => [index('notifications_read_idx').on(t.readAt, t.at)],
+);

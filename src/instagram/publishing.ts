@@ -132,6 +132,11 @@ export class PublishingApi {
     return first;
   }
 
+  /** §3.1: stories are not in /media; they are listed here while they are up (24 h). */
+  listStories(token: string, igId: string): Promise<Page<Media>> {
+    return this.graph.get<Page<Media>>(token, `${igId}/stories`, { fields: MEDIA_FIELDS });
+  }
+
   mediaById(token: string, mediaId: string): Promise<Media> {
     return this.graph.get<Media>(token, mediaId, { fields: MEDIA_FIELDS });
   }

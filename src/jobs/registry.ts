@@ -1,6 +1,7 @@
 // Every background job, in one place. Jobs call services only; each returns counts to log.
 import type { Deps } from '../services.js';
 import type { Services } from '../services.js';
+import { publishTick } from './publish-tick.js';
 import { purgeSessions } from './purge-sessions.js';
 import { refreshTokens } from './refresh-tokens.js';
 import { rotateLogs } from './rotate-logs.js';
@@ -18,7 +19,7 @@ export interface Job {
   run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
 }
 
-export const jobs: readonly Job[] = [purgeSessions, rotateLogs, refreshTokens, syncProfiles];
+export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles];
 
 export function findJob(name: string): Job | undefined {
   return jobs.find((job) => job.name === name);

@@ -71,3 +71,13 @@ export function listMedia(ctx: SimContext, req: Request, res: Response): void {
   const page = paginate(req, items, limitOf(req, 25, 100));
   res.json({ data: page.data.map((m) => showMedia(req, m, account, fields)), ...(page.paging ? { paging: page.paging } : {}) });
 }
+
+/** §3.1: stories live 24 h and are listed apart from the feed (GET /<IG_ID>/stories). */
+export function listStories(ctx: SimContext, req: Request, res: Response): void {
+  const account = accountFor(ctx, req, 'instagram_business_basic');
+  const fields = mediaFields(req);
+  const since = ctx.clock.now() - DAY;
+  const items = ctx.state.mediaOf(account.igId).filter((m) => m.productType === 'STORY' && m.timestamp >= since);
+  const page = paginate(req, items, limitOf(req, 25, 100));
+  res.json({ data: page.data.map((m) => showMedia(req, m, account, fields)), ...(page.paging ? { paging: page.paging } : {}) });
+}

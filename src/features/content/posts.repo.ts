@@ -15,7 +15,33 @@ export const LIVE_STATES: PostState[] = ['scheduled', 'claimed', 'container_crea
 export const IN_FLIGHT_STATES: PostState[] = ['claimed', 'container_created', 'ready', 'publishing'];
 
 /** Steps of the status log a post shows (each has a content.log.<step> text). */
-export const POST_LOG_STEPS = ['created', 'scheduled', 'rescheduled', 'unscheduled', 'cancelled'] as const;
+export const POST_LOG_STEPS = [
+  'created',
+  'scheduled',
+  'rescheduled',
+  'unscheduled',
+  'cancelled',
+  // the publishing engine's steps
+  'claimed',
+  'container_created',
+  'processing',
+  'ready',
+  'publishing',
+  'publish_unclear',
+  'reconciled',
+  'searching',
+  'published',
+  'first_comment_posted',
+  'first_comment_failed',
+  'retry',
+  'held',
+  'paused',
+  'container_expired',
+  'failed',
+  'needs_attention',
+  'decided_published',
+  'decided_retry',
+] as const;
 export type PostLogStep = (typeof POST_LOG_STEPS)[number];
 
 export interface PostFilter {

@@ -50,6 +50,17 @@ export class PostsService {
     private readonly clock: Clock,
   ) {}
 
+  private readonly queueListeners: Array<() => void> = [];
+
+  /** The publishing engine re-arms its timer whenever the queue changes. */
+  onQueueChange(listener: () => void): void {
+    this.queueListeners.push(listener);
+  }
+
+  private queueChanged(): void {
+    for (const listener of this.queueListeners) listener();
+  }
+
   canEdit(actor: Actor | undefined): boolean {
     return actor?.role === 'owner' || actor?.role === 'editor';
   }
@@ -121,7 +132,10 @@ export class PostsService {
     }
     if (before?.state === 'scheduled' && fresh.state === 'scheduled') {
       // Already queued: same links for Meta; the log notes only a new time.
-      if (before.scheduledAt !== fresh.scheduledAt) this.logReschedule(actor, fresh, origin);
+      if (before.scheduledAt !== fresh.scheduledAt) {
+        this.logReschedule(actor, fresh, origin);
+        this.queueChanged();
+      }
     } else this.schedule(actor, fresh, origin);
     return { post: this.get(saved.id), problems: [], notices: input.notices };
   }
@@ -204,12 +218,14 @@ export class PostsService {
       this.repo.addEvent(post.id, this.clock.now(), 'scheduled', { at: post.scheduledAt ?? 0, zone: post.timeZone });
       this.audit.record({ kind: 'post.scheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: post.id, type: post.type, at: post.scheduledAt } });
     });
+    this.queueChanged();
   }
 
   private unschedule(post: PostRow, step: PostLogStep): void {
     this.db.transaction(() => {
       if (this.repo.moveState(post.id, [post.state], 'draft')) this.repo.addEvent(post.id, this.clock.now(), step);
     });
+    this.queueChanged();
   }
 
   cancel(actor: Actor, id: number, origin: Origin): PostRow {
@@ -220,6 +236,7 @@ export class PostsService {
       this.repo.addEvent(id, this.clock.now(), 'cancelled');
       this.audit.record({ kind: 'post.cancelled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id } });
     });
+    this.queueChanged();
     return { ...post, state: 'cancelled' };
   }
 
@@ -234,6 +251,7 @@ export class PostsService {
       this.audit.record({ kind: 'post.deleted', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, type: post.type, state: post.state, files: media.length } });
     });
     this.media.removeFiles(media);
+    this.queueChanged();
     return post;
   }
 
@@ -262,6 +280,7 @@ export class PostsService {
       this.repo.updatePost(id, { scheduledAt: at, timeZone, updatedAt: this.clock.now() });
       this.logReschedule(actor, { ...post, scheduledAt: at, timeZone }, origin);
     });
+    this.queueChanged();
     return [];
   }
 

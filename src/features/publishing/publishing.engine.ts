@@ -1,0 +1,155 @@
+// Fires posts on time: a timer armed to the next due post (re-armed whenever the queue changes),
+// with a node-cron tick as the safety net. Times are UTC instants, so DST never moves a post, and
+// the timer never sleeps longer than a minute, so a clock jump is noticed within one.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log.js';
+import type { PostPublisher } from './publishing.steps.js';
+import type { PublishingRepo } from './publishing.repo.js';
+
+const MAX_SLEEP_MS = 60_000;
+/** Posts worked on at once (several accounts publish in the same second). */
+const CONCURRENCY = 4;
+/** Steps a post may take in one go before others get their turn. */
+const STEPS_PER_TURN = 12;
+
+/** "<host>:<pid>:<random>": which process holds a post. */
+export function processIdentity(): string {
+  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** Whether the process behind a lease owner is certainly gone (same machine: pid reused by us, or no such pid). */
+export function ownerIsDead(owner: string, self: string): boolean {
+  const [host, pid] = owner.split(':');
+  const [myHost, myPid] = self.split(':');
+  if (owner === self || host !== myHost) return false;
+  if (pid === myPid) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export class PublishingEngine {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly running = new Map<number, Promise<void>>();
+  private passing: Promise<number> | undefined;
+  /** The timer runs only after start(); runDue() works either way (tests, the CLI). */
+  private started = false;
+  private stopping = false;
+
+  constructor(
+    private readonly repo: PublishingRepo,
+    private readonly publisher: PostPublisher,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    readonly owner: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Start-up: free the leases of dead processes (the reconciler then resumes their posts), then fire what is due. */
+  start(): void {
+    this.started = true;
+    this.stopping = false;
+    const freed = this.recoverLeases();
+    if (freed > 0) this.log.info({ posts: freed }, 'resuming posts left in flight by a stopped process');
+    this.arm(0);
+  }
+
+  recoverLeases(): number {
+    let freed = 0;
+    for (const owner of this.repo.leaseOwners()) if (ownerIsDead(owner, this.owner)) freed += this.repo.freeLeasesOf(owner);
+    return freed;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.passing;
+    await Promise.all(this.running.values());
+  }
+
+  /** Something changed in the queue: look again now (cheap; the pass is serialized). */
+  poke(): void {
+    if (this.started && !this.stopping) this.arm(0);
+  }
+
+  private arm(delayMs?: number): void {
+    clearTimeout(this.timer);
+    if (!this.started || this.stopping) return;
+    let delay = delayMs;
+    if (delay === undefined) {
+      const next = this.repo.nextWakeAt();
+      delay = next === undefined ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - this.clock.now()));
+    }
+    this.timer = setTimeout(() => void this.tick(), delay);
+    this.timer.unref?.();
+  }
+
+  /** The timer's and the cron job's entry point: one pass, then re-arm. */
+  async tick(): Promise<number> {
+    try {
+      return await this.runDue();
+    } catch (error) {
+      this.log.error({ err: error }, 'publishing pass failed');
+      return 0;
+    } finally {
+      this.arm();
+    }
+  }
+
+  /** Claims everything due and works on it until each post waits or ends. Passes never overlap. */
+  async runDue(): Promise<number> {
+    if (this.passing) return this.passing;
+    this.passing = this.pass().finally(() => {
+      this.passing = undefined;
+    });
+    return this.passing;
+  }
+
+  private async pass(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      const now = this.clock.now();
+      const ids = [...new Set([...this.repo.dueIds(now, 100), ...this.repo.resumableIds(now, 100)])].filter((id) => !this.running.has(id));
+      if (ids.length === 0) break;
+      await this.pool(ids);
+      handled += ids.length;
+      if (this.stopping) break;
+    }
+    return handled;
+  }
+
+  private async pool(ids: number[]): Promise<void> {
+    const queue = [...ids];
+    const workers = Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const job = this.work(id);
+        this.running.set(id, job);
+        await job.finally(() => this.running.delete(id));
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  private async work(id: number): Promise<void> {
+    const claimed = this.repo.claim(id, this.owner, this.clock.now(), this.leaseMs);
+    if (!claimed) return;
+    const { post } = claimed;
+    try {
+      if (claimed.arrived && this.publisher.arrive(post).next !== 'continue') return;
+      for (let i = 0; i < STEPS_PER_TURN && !this.stopping; i += 1) {
+        const result = await this.publisher.step(post);
+        if (result.next !== 'continue') return;
+      }
+      // Still going: let go for now, the next pass picks it up at once.
+      this.repo.release(id, this.owner, null);
+    } catch (error) {
+      this.log.error({ err: error, post: id }, 'publishing a post failed unexpectedly');
+      this.repo.release(id, this.owner, this.clock.now() + 60_000);
+    }
+  }
+}
