@@ -30,6 +30,8 @@ declare global {
       currentAccount: { id: number; username: string } | undefined;
       /** Accounts whose access stopped working: a banner on every page. */
       reconnectNeeded: Array<{ id: number; username: string }>;
+      /** Unread notifications plus accounts to reconnect: the bell's badge. */
+      notificationCount: number;
     }
   }
 }

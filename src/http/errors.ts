@@ -71,6 +71,7 @@ export function errorHandler(log: Logger, version: string) {
     res.locals.sandbox ??= false;
     res.locals.accountChoices ??= [];
     res.locals.reconnectNeeded ??= [];
+    res.locals.notificationCount ??= 0;
     res.locals.currentAccount ??= undefined;
     // Assigning creates the key, so the layout's `user` is defined even for early failures.
     res.locals.user ??= undefined;

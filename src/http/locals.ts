@@ -36,12 +36,14 @@ export function accountLocals(services: Services) {
     res.locals.accountChoices = [];
     res.locals.currentAccount = undefined;
     res.locals.reconnectNeeded = [];
+    res.locals.notificationCount = 0;
     if (!res.locals.user) return next();
     const accounts = services.accounts.repo.list().map((a) => ({ id: a.id, username: a.username, status: a.status }));
     res.locals.accountChoices = accounts.map(({ id, username }) => ({ id, username }));
     const chosen = accounts.find((a) => a.id === req.session.accountId) ?? accounts[0];
     res.locals.currentAccount = chosen ? { id: chosen.id, username: chosen.username } : undefined;
     res.locals.reconnectNeeded = accounts.filter((a) => a.status === 'needs_reconnect').map(({ id, username }) => ({ id, username }));
+    res.locals.notificationCount = services.notifications.unreadCount() + res.locals.reconnectNeeded.length;
     next();
   };
 }

@@ -19,6 +19,7 @@ import { hashtagHandlers } from '../features/content/hashtags.handlers.js';
 import { mediaFileHandlers } from '../features/content/media-files.handlers.js';
 import { planningHandlers } from '../features/content/planning.handlers.js';
 import { postActionHandlers } from '../features/content/post-actions.handlers.js';
+import { notificationsHandlers } from '../features/notifications/notifications.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -45,6 +46,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const mediaFiles = mediaFileHandlers(services);
   const planning = planningHandlers(services, clock);
   const hashtags = hashtagHandlers(services);
+  const notifications = notificationsHandlers(services);
 
   // prettier-ignore
   return [
@@ -78,8 +80,11 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'post', path: '/posts/:id/cancel',              access: 'user',   handler: postActions.cancelPost },
     { method: 'post', path: '/posts/:id/duplicate',           access: 'user',   handler: postActions.duplicatePost },
     { method: 'post', path: '/posts/:id/reschedule',          access: 'user',   handler: postActions.reschedulePost },
+    { method: 'post', path: '/posts/:id/resolve',             access: 'user',   handler: postActions.resolvePost },
     { method: 'get',  path: '/posts/:id/delete',              access: 'user',   handler: postActions.showDeletePage },
     { method: 'post', path: '/posts/:id/delete',              access: 'user',   handler: postActions.removePost },
+    { method: 'get',  path: '/notifications',                 access: 'user',   handler: notifications.showNotificationsPage },
+    { method: 'post', path: '/notifications/read',            access: 'user',   handler: notifications.saveAllRead },
     { method: 'get',  path: '/hashtags',                      access: 'user',   handler: hashtags.showHashtagsPage },
     { method: 'post', path: '/hashtags',                      access: 'user',   handler: hashtags.saveHashtagSet },
     { method: 'post', path: '/hashtags/:id/remove',           access: 'user',   handler: hashtags.removeHashtagSet },

@@ -26,6 +26,7 @@ export const AUDIT_KINDS = [
   'post.rescheduled',
   'post.cancelled',
   'post.deleted',
+  'post.decided',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -50,7 +50,7 @@ export function mediaFileHandlers(services: Services) {
     showMediaStatus(req: Request, res: Response): void {
       const post = posts.get(postIdOf(req));
       const items = posts.repo.mediaOf(post.id).map((m) => ({ id: m.id, status: m.status, progress: m.progress }));
-      res.json({ items });
+      res.json({ state: post.state, items });
     },
 
     /** Meta fetches image_url / video_url here. Unknown, cancelled, published or deleted → 404. */

@@ -44,6 +44,15 @@ export function postActionHandlers(services: Services) {
       res.redirect(303, `/posts/${copy.id}`);
     },
 
+    /** needs attention: the owner says whether the post is on Instagram. */
+    async resolvePost(req: Request, res: Response): Promise<void> {
+      const id = postIdOf(req);
+      const outcome = fieldsOf(req)['outcome'] === 'published' ? 'published' : 'retry';
+      posts.resolveAttention(currentUser(res), id, outcome, origin(req));
+      flash(req, 'success', outcome === 'published' ? 'content.flash.markedPublished' : 'content.flash.publishingNow');
+      res.redirect(303, `/posts/${id}`);
+    },
+
     /** Calendar drag-and-drop and the quick form: a new date and time for a post. */
     async reschedulePost(req: Request, res: Response): Promise<void> {
       const user = currentUser(res);

@@ -83,6 +83,10 @@ export class PostsRepo {
     return result.changes === 1;
   }
 
+  clearChildContainers(postId: number): void {
+    this.db.update(postMedia).set({ childContainerId: null }).where(eq(postMedia.postId, postId)).run();
+  }
+
   removePost(id: number): void {
     this.db.delete(posts).where(eq(posts.id, id)).run();
   }

@@ -307,6 +307,26 @@ export class PostsService {
     this.audit.record({ kind: 'post.rescheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: post.id, at: post.scheduledAt } });
   }
 
+  /**
+   * The owner's decision on a post whose outcome Instagram could not confirm: it is on Instagram
+   * (recorded as published), or it is not (queued again now, with a new container).
+   */
+  resolveAttention(actor: Actor, id: number, outcome: 'published' | 'retry', origin: Origin): void {
+    this.requireEditor(actor);
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      const moved =
+        outcome === 'published'
+          ? this.repo.moveState(id, ['needs_attention'], 'published', { publishedAt: now, reasonKey: null, reasonParams: null })
+          : this.repo.moveState(id, ['needs_attention'], 'scheduled', { scheduledAt: now, containerId: null, containerCreatedAt: null, publishStartedAt: null, attempts: 0, nextAttemptAt: null, reasonKey: null, reasonParams: null });
+      if (!moved) throw new Conflict('content.error.notAttention');
+      if (outcome === 'retry') this.repo.clearChildContainers(id);
+      this.repo.addEvent(id, now, outcome === 'published' ? 'decided_published' : 'decided_retry');
+      this.audit.record({ kind: 'post.decided', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, outcome } });
+    });
+    this.queueChanged();
+  }
+
   /** Longest video a post type accepts, for the composer's hints. */
   videoLimitMs(type: PostRow['type']): number {
     return VIDEO_LIMITS[type === 'story' ? 'story' : type === 'carousel' ? 'carousel' : 'reel'].maxMs;

@@ -313,7 +313,7 @@ export class PostPublisher {
   private retryLater(post: PostRow, decision: Decision, step: PostLogStep): StepResult {
     if (decision.kind !== 'retry') return post.state === 'publishing' ? this.unclear(post, 'publishing.reason.unexpected', {}) : this.fail(post, 'publishing.reason.unexpected', {});
     if (post.attempts + 1 > MAX_ATTEMPTS) return post.state === 'publishing' ? this.unclear(post, decision.reasonKey, decision.params) : this.fail(post, decision.reasonKey, decision.params);
-    this.event(post, step, { inSeconds: Math.round(decision.delayMs / 1000), reason: decision.reasonKey });
+    this.event(post, step, { ...decision.params, inSeconds: Math.round(decision.delayMs / 1000), reason: decision.reasonKey });
     return this.wait(post, decision.delayMs, undefined, { attempts: post.attempts + 1, reasonKey: decision.reasonKey, reasonParams: decision.params });
   }
 
@@ -333,7 +333,7 @@ export class PostPublisher {
   private holdForQuota(post: PostRow, params: Record<string, number>): StepResult {
     const at = this.clock.now() + 30 * 60_000;
     if (!this.save(post, { state: 'held', heldReason: 'quota', reasonKey: 'publishing.reason.quota', reasonParams: params })) return STOP;
-    this.event(post, 'held', { reason: 'quota' });
+    this.event(post, 'held', { ...params, reason: 'publishing.reason.quota' });
     if (post.state !== 'held') this.notifications.add('post_held', post.accountId, post.id);
     this.repo.release(post.id, this.options.owner, at);
     return { next: 'wait', at };
@@ -357,7 +357,7 @@ export class PostPublisher {
   }
 
   private finish(post: PostRow, state: 'failed' | 'held' | 'needs_attention', step: PostLogStep, values: Partial<NewPostRow>): void {
-    if (this.save(post, { ...values, state, nextAttemptAt: null })) this.event(post, step, { reason: String(values.reasonKey ?? '') });
+    if (this.save(post, { ...values, state, nextAttemptAt: null })) this.event(post, step, { ...(values.reasonParams ?? {}), reason: String(values.reasonKey ?? '') });
     this.repo.release(post.id, this.options.owner, null);
   }
 

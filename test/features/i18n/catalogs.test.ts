@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { FIT_MODES, LANGUAGES, MEDIA_KINDS, MEDIA_STATUSES, POST_STATES, POST_TYPES, ROLES } from '../../../src/db/schema.js';
+import { FIT_MODES, NOTIFICATION_KINDS, LANGUAGES, MEDIA_KINDS, MEDIA_STATUSES, POST_STATES, POST_TYPES, ROLES } from '../../../src/db/schema.js';
 import { QUEUE_FILTERS } from '../../../src/features/content/planning.handlers.js';
 import { POST_LOG_STEPS } from '../../../src/features/content/posts.repo.js';
 import { loadCatalog } from '../../../src/i18n/index.js';
@@ -39,6 +39,8 @@ const DYNAMIC_KEYS = [
   ...MEDIA_STATUSES.map((status) => `content.media.status.${status}`),
   ...QUEUE_FILTERS.map((filter) => `content.filter.states.${filter}`),
   ...POST_LOG_STEPS.map((step) => `content.log.${step}`),
+  ...NOTIFICATION_KINDS.map((kind) => `notifications.kind.${kind}`),
+  ...['failed', 'held', 'needs_attention'].map((state) => `publishing.status.${state}`),
 ];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));

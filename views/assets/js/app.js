@@ -81,9 +81,12 @@
       xhr.send(data);
     });
 
-    // Files still being prepared: follow their progress, and show the result when all are done.
+    // Files still being prepared, or a post on its way to Instagram: follow it, and show the
+    // result when something changed (unless the person is editing the form).
     const statusUrl = form.dataset.statusUrl;
-    if (!statusUrl || !form.querySelector('.media-item--processing')) return;
+    const LIVE = ['scheduled', 'claimed', 'container_created', 'ready', 'publishing'];
+    const watching = form.querySelector('.media-item--processing') || LIVE.indexOf(form.dataset.postState) >= 0;
+    if (!statusUrl || !watching) return;
     const poll = function () {
       fetch(statusUrl, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
         .then(function (response) { return response.json(); })
@@ -95,8 +98,9 @@
             if (bar) bar.value = item.progress;
             if (item.status === 'processing') busy = true;
           }
-          if (busy) window.setTimeout(poll, 2000);
-          else if (!dirty) window.location.reload();
+          const moved = body.state !== form.dataset.postState;
+          if ((moved || (!busy && form.querySelector('.media-item--processing'))) && !dirty) window.location.reload();
+          else window.setTimeout(poll, busy ? 2000 : 3000);
         })
         .catch(function () { window.setTimeout(poll, 5000); });
     };
