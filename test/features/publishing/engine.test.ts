@@ -87,4 +87,20 @@ describe('publishing engine (sandbox)', function () {
     await runEngine(s);
     expect(post(s, id).state).to.equal('published');
   });
+
+  it('when the daily token refresh is refused (190), the account is marked "needs reconnect", its scheduled posts pause and every page says so', async () => {
+    const id = await schedulePost(s, { caption: 'Waits for reconnect', inMinutes: 10 });
+    for (const token of s.live.t.simulator?.state.tokens.values() ?? []) token.revokedSubcode = 460;
+    // A token old enough to refresh and close to its expiry: the job's work list.
+    s.t.db.sqlite.prepare('UPDATE accounts SET token_refreshed_at = ?, token_expires_at = ?').run(s.t.clock.now() - 30 * 86_400_000, s.t.clock.now() + 5 * 86_400_000);
+    await s.t.services.tokenRefresh.refreshDue();
+    expect(s.t.services.accounts.repo.findById(s.accountId)?.status).to.equal('needs_reconnect');
+    s.t.clock.set(post(s, id).scheduledAt as number);
+    await runEngine(s, 60_000);
+    expect(post(s, id).state).to.equal('scheduled');
+    const page = await s.agent.get(`/posts/${id}`);
+    expect(page.text).to.contain('Paused: this account needs reconnecting.');
+    expect(page.text).to.contain('role="alert"');
+  });
 });
+
