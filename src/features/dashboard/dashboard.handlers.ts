@@ -9,7 +9,8 @@ export function dashboardHandlers(services: Services) {
       const current = res.locals.currentAccount;
       const account = current ? services.accounts.get(current.id) : undefined;
       const next = current ? services.posts.repo.list({ accountId: current.id, states: ['scheduled'] }, 5) : [];
-      await page(res, 'dashboard/index', { title: 'dashboard.title', account: account ?? null, next, zone: res.locals.user?.timeZone ?? 'UTC' });
+      const attention = current ? services.posts.repo.list({ accountId: current.id, states: ['failed', 'held', 'needs_attention'] }, 5) : [];
+      await page(res, 'dashboard/index', { title: 'dashboard.title', account: account ?? null, next, attention, zone: res.locals.user?.timeZone ?? 'UTC' });
     },
   };
 }
