@@ -43,7 +43,7 @@ export function createServices(deps: Deps) {
   const users = new UsersService(db.orm, clock, hasher, sessions, audit, throttle, config.login.maxFailuresPerUsername);
   const auth = new AuthService(users.repo, hasher, throttle, audit, config.login);
   const setup = new SetupService(users, throttle, audit);
-  const instagram = instagramSetup(config, cipher, log);
+  const instagram = instagramSetup(config, cipher, log, () => clock.now());
   const accounts = new AccountsService(db.orm, config.dataDir, cipher, clock, instagram, audit, log);
   const tokenRefresh = new TokenRefreshService(accounts, instagram, audit, clock, config.instagram.refreshWindowMs, log);
   const profileSync = new ProfileSyncService(accounts, instagram, clock, log);

@@ -22,6 +22,8 @@ export interface ClientOptions {
   appSecret: string;
   redirectUri: string;
   timeoutMs: number;
+  /** Throttling waits are measured on this clock (the app's), not the machine's. */
+  now?: () => number;
   log?: Logger;
   fetch?: FetchLike;
   onUsage?: (usage: Usage) => void;
@@ -34,7 +36,7 @@ export class InstagramClient {
   readonly insights: InsightsApi;
 
   constructor(readonly options: ClientOptions) {
-    const http: HttpSettings = { timeoutMs: options.timeoutMs, backoff: new Backoff() };
+    const http: HttpSettings = { timeoutMs: options.timeoutMs, backoff: new Backoff(options.now) };
     if (options.log) http.log = options.log;
     if (options.fetch) http.fetch = options.fetch;
     if (options.onUsage) http.onUsage = options.onUsage;

@@ -21,17 +21,17 @@ export function callbackUrl(config: Config): string {
   return `${config.publicUrl}/accounts/callback`;
 }
 
-export function instagramSetup(config: Config, cipher: Cipher, log: Logger): InstagramSetup {
+export function instagramSetup(config: Config, cipher: Cipher, log: Logger, now?: () => number): InstagramSetup {
   const ig = config.instagram;
   const redirectUri = callbackUrl(config);
   if (!ig.sandbox && ig.appId && ig.appSecret) {
-    const client = new InstagramClient({ endpoints: liveEndpoints(ig), appId: ig.appId, appSecret: ig.appSecret, redirectUri, timeoutMs: ig.timeoutMs, log });
+    const client = new InstagramClient({ endpoints: liveEndpoints(ig), appId: ig.appId, appSecret: ig.appSecret, redirectUri, timeoutMs: ig.timeoutMs, log, ...(now ? { now } : {}) });
     return { client, sandbox: false, appId: ig.appId, appSecret: ig.appSecret, webhookSecret: ig.webhookSecret ?? ig.appSecret, redirectUri };
   }
   const appSecret = cipher.deriveSecret('sandbox-app-secret');
   // Server-side calls reach the mounted simulator on loopback; the browser uses PUBLIC_URL.
   const internal = `http://127.0.0.1:${config.port}${SANDBOX_MOUNT}`;
   const endpoints = sandboxEndpoints(internal, ig.apiVersion, `${config.publicUrl}${SANDBOX_MOUNT}`);
-  const client = new InstagramClient({ endpoints, appId: DEFAULT_OPTIONS.appId, appSecret, redirectUri, timeoutMs: ig.timeoutMs, log });
+  const client = new InstagramClient({ endpoints, appId: DEFAULT_OPTIONS.appId, appSecret, redirectUri, timeoutMs: ig.timeoutMs, log, ...(now ? { now } : {}) });
   return { client, sandbox: true, appId: DEFAULT_OPTIONS.appId, appSecret, webhookSecret: appSecret, redirectUri };
 }

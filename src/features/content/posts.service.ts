@@ -212,7 +212,10 @@ export class PostsService {
 
   private schedule(actor: Actor, post: PostRow, origin: Origin): void {
     this.db.transaction(() => {
-      if (!this.repo.moveState(post.id, EDITABLE, 'scheduled')) throw new Conflict('content.error.notEditable');
+      // A failed or held post starts over: no container, no attempts, no reason left from before.
+      const fresh = { containerId: null, containerCreatedAt: null, publishStartedAt: null, attempts: 0, nextAttemptAt: null, heldReason: null, reasonKey: null, reasonParams: null, leaseOwner: null, leaseUntil: null };
+      if (!this.repo.moveState(post.id, EDITABLE, 'scheduled', fresh)) throw new Conflict('content.error.notEditable');
+      this.repo.clearChildContainers(post.id);
       // Fresh public addresses each time a post is queued: an old /m/ link never comes back to life.
       for (const m of this.repo.mediaOf(post.id)) this.repo.updateMedia(m.id, { publicToken: newPublicToken() });
       this.repo.addEvent(post.id, this.clock.now(), 'scheduled', { at: post.scheduledAt ?? 0, zone: post.timeZone });

@@ -112,7 +112,8 @@ export class PublishingEngine {
 
   private async pass(): Promise<number> {
     let handled = 0;
-    for (;;) {
+    // Bounded, so a post that can never be claimed cannot keep one pass spinning.
+    for (let round = 0; round < 50; round += 1) {
       const now = this.clock.now();
       const ids = [...new Set([...this.repo.dueIds(now, 100), ...this.repo.resumableIds(now, 100)])].filter((id) => !this.running.has(id));
       if (ids.length === 0) break;

@@ -31,6 +31,8 @@ const STOP: StepResult = { next: 'stop' };
 const pollDelay = (sinceMs: number) => (sinceMs < 60_000 ? 3_000 : sinceMs < 5 * 60_000 ? 10_000 : 30_000);
 /** How far before media_publish a found post may be dated (clock skew between us and Instagram). */
 const MATCH_SKEW_MS = 5 * 60_000;
+/** After an unclear media_publish, how long to let Instagram finish before reading the container. */
+const UNCLEAR_WAIT_MS = 30_000;
 
 export class PostPublisher {
   constructor(
@@ -200,9 +202,13 @@ export class PostPublisher {
       if (decision.kind === 'notReady') return this.backTo(post, 'container_created');
       if (decision.kind === 'quota') return this.holdForQuota(post, {});
       if (decision.kind === 'newContainer') return this.newContainer(post);
+      // Refused for the token: nothing was published; after reconnecting, the container's status decides.
+      if (decision.kind === 'reconnect') return this.reconnect(post, account, decision.reason);
       if (decision.kind === 'fail' && error instanceof GraphError && error.httpStatus >= 400 && error.httpStatus < 500) return this.fail(post, decision.reasonKey, decision.params);
       // No answer, a 5xx or throttling: the post may be live. Read the container next time; never call again blindly.
-      return this.retryLater(post, decision, 'publish_unclear');
+      if (decision.kind === 'fail') return this.unclear(post, decision.reasonKey, decision.params);
+      // Give Instagram time to finish a publish that may still be running before reading the container.
+      return this.retryLater(post, decision.kind === 'retry' ? { ...decision, delayMs: Math.max(UNCLEAR_WAIT_MS, decision.delayMs) } : decision, 'publish_unclear');
     }
     failpoint('after-publish-call');
     return this.recordPublished(post, token, mediaId);
@@ -311,7 +317,10 @@ export class PostPublisher {
   }
 
   private retryLater(post: PostRow, decision: Decision, step: PostLogStep): StepResult {
-    if (decision.kind !== 'retry') return post.state === 'publishing' ? this.unclear(post, 'publishing.reason.unexpected', {}) : this.fail(post, 'publishing.reason.unexpected', {});
+    if (decision.kind !== 'retry') {
+      const [key, params] = decision.kind === 'fail' ? [decision.reasonKey, decision.params] : ['publishing.reason.unexpected', {}];
+      return post.state === 'publishing' ? this.unclear(post, key, params) : this.fail(post, key, params);
+    }
     if (post.attempts + 1 > MAX_ATTEMPTS) return post.state === 'publishing' ? this.unclear(post, decision.reasonKey, decision.params) : this.fail(post, decision.reasonKey, decision.params);
     this.event(post, step, { ...decision.params, inSeconds: Math.round(decision.delayMs / 1000), reason: decision.reasonKey });
     return this.wait(post, decision.delayMs, undefined, { attempts: post.attempts + 1, reasonKey: decision.reasonKey, reasonParams: decision.params });
@@ -326,15 +335,18 @@ export class PostPublisher {
   /** The account needs reconnecting: the post keeps its state and waits (the engine skips paused accounts). */
   private pause(post: PostRow): StepResult {
     this.event(post, 'paused');
+    // Nothing was sent to Instagram yet: it is simply still scheduled (and late rules apply on return).
+    if (post.state === 'claimed' && !post.containerId && !this.posts.mediaOf(post.id).some((m) => m.childContainerId)) this.save(post, { state: 'scheduled' });
     this.repo.release(post.id, this.options.owner, null);
     return STOP;
   }
 
   private holdForQuota(post: PostRow, params: Record<string, number>): StepResult {
     const at = this.clock.now() + 30 * 60_000;
+    const wasHeld = post.state === 'held';
     if (!this.save(post, { state: 'held', heldReason: 'quota', reasonKey: 'publishing.reason.quota', reasonParams: params })) return STOP;
     this.event(post, 'held', { ...params, reason: 'publishing.reason.quota' });
-    if (post.state !== 'held') this.notifications.add('post_held', post.accountId, post.id);
+    if (!wasHeld) this.notifications.add('post_held', post.accountId, post.id);
     this.repo.release(post.id, this.options.owner, at);
     return { next: 'wait', at };
   }

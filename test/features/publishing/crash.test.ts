@@ -14,6 +14,7 @@ import {
   Lane,
   mediaWithCaption,
   newSimAccount,
+  serverCommand,
   simViewOf,
   startCrashSimulator,
   stopChild,
@@ -99,6 +100,12 @@ interface Problem {
   text: string;
 }
 
+interface Seeded {
+  igId: string;
+  ids: number[];
+  ms: number;
+}
+
 interface TrialResult {
   plan: TrialPlan;
   killed: boolean;
@@ -117,14 +124,20 @@ describe('publishing survives kill -9 at every step (the real server as a child,
   const results: TrialResult[] = [];
   const problems: Problem[] = [];
 
-  async function trial(lane: Lane, p: TrialPlan): Promise<void> {
+  /** A simulator account of its own and the trial's posts, queued for tomorrow (the running child leaves them alone). */
+  async function seed(lane: Lane, p: TrialPlan): Promise<Seeded> {
     const started = Date.now();
     const login = await newSimAccount(h, 100_000 + p.index);
     const accountId = lane.addAccount(login);
     const ids: number[] = [];
     for (const spec of p.posts) ids.push(await lane.seedPost(accountId, spec));
-    lane.makeDue(ids);
+    return { igId: login.igId, ids, ms: Date.now() - started };
+  }
+
+  async function trial(lane: Lane, p: TrialPlan, { igId, ids, ms: seedMs }: Seeded): Promise<void> {
     const seeded = Date.now();
+    const started = seeded - seedMs;
+    lane.makeDue(ids);
     const where = `trial ${p.index} (QANAT_CRASH_SEED=${SEED} QANAT_CRASH_ONLY=${p.index}) ${p.point}@${p.n} [${p.posts.map((s) => s.type + (s.firstComment ? '+comment' : '')).join(', ')}]`;
     const report = (kind: Problem['kind'], text: string) => problems.push({ trial: p.index, kind, text: `${where}: ${text}` });
 
@@ -152,8 +165,8 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     let commentsPosted = 0;
     const rows = lane.posts(ids);
     for (const row of rows) {
-      const view = await simViewOf(h, login.igId, lane.publicTokens(row.id), row.first_comment);
-      const byCaption = row.type === 'story' ? view.media.length : mediaWithCaption(h, login.igId, row.caption);
+      const view = await simViewOf(h, igId, lane.publicTokens(row.id), row.first_comment);
+      const byCaption = row.type === 'story' ? view.media.length : mediaWithCaption(h, igId, row.caption);
       const evidence = () => `\n  post ${JSON.stringify(row)}\n  events ${JSON.stringify(lane.events(row.id))}\n  simulator ${JSON.stringify(view)}`;
       if (!isFinal(row)) report('inflight', `post ${row.id} (${row.type}) ended in ${row.state}${row.state === 'published' ? ` with the first comment ${row.first_comment_state ?? 'owed'}` : ''}${evidence()}`);
       if ((IN_FLIGHT as readonly string[]).includes(row.state) || row.state === 'held') continue;
@@ -173,15 +186,24 @@ describe('publishing survives kill -9 at every step (the real server as a child,
   }
 
   before(async function () {
-    await fixtures();
+    const [command] = await Promise.all([serverCommand(), fixtures()]);
     h = await startCrashSimulator();
     const queue = (ONLY.length > 0 ? ONLY : Array.from({ length: TRIALS }, (_, i) => i)).map(plan);
     const started = Date.now();
     await Promise.all(
       Array.from({ length: Math.min(LANES, queue.length) }, async () => {
-        const lane = await Lane.open(h);
+        const lane = await Lane.open(h, command);
         lanes.push(lane);
-        for (let p = queue.shift(); p; p = queue.shift()) await trial(lane, p);
+        // The next trial is seeded while this one's child works (it spends much of its time waiting).
+        let current = queue.shift();
+        let seeding = current && seed(lane, current);
+        while (current && seeding) {
+          const seeded = await seeding;
+          const next = queue.shift();
+          seeding = next && seed(lane, next);
+          await trial(lane, current, seeded);
+          current = next;
+        }
       }),
     );
     const kills = Object.fromEntries(FAILPOINTS.map((point) => [point, results.filter((r) => r.killed && r.plan.point === point).length]));
