@@ -20,6 +20,7 @@ import { MediaWorker } from './features/content/media-worker.js';
 import { PostsRepo } from './features/content/posts.repo.js';
 import { PostsService } from './features/content/posts.service.js';
 import { HashtagsService } from './features/content/hashtags.service.js';
+import { PostActionsService } from './features/content/post-actions.service.js';
 import { NotificationsService } from './features/notifications/notifications.service.js';
 import { armFailpoint } from './features/publishing/failpoints.js';
 import { processIdentity, PublishingEngine } from './features/publishing/publishing.engine.js';
@@ -51,6 +52,7 @@ export function createServices(deps: Deps) {
   const media = new MediaService(postsRepo, config.dataDir, config.media, clock, log);
   const mediaWorker = new MediaWorker(media, log);
   const posts = new PostsService(db.orm, postsRepo, accounts.repo, media, mediaWorker, audit, clock);
+  const postActions = new PostActionsService(db.orm, posts, audit, clock);
   const hashtags = new HashtagsService(postsRepo, clock);
   const notifications = new NotificationsService(db.orm, clock);
   armFailpoint(config.failpoint);
@@ -65,7 +67,7 @@ export function createServices(deps: Deps) {
   });
   const engine = new PublishingEngine(publishingRepo, publisher, clock, log, owner, config.publishing.leaseMs);
   posts.onQueueChange(() => engine.poke());
-  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, hashtags, notifications, publishingRepo, engine };
+  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

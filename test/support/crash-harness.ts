@@ -89,6 +89,8 @@ export interface CrashPostSpec {
 export interface ChildRun {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True once the server logs that it listens (its engine starts then); false if it exits first. */
+  listening: Promise<boolean>;
   output(): string;
 }
 
@@ -180,23 +182,24 @@ export class Lane {
     }).id;
   }
 
-  /** Composes the post through the real form (files prepared for real), queued for tomorrow. */
+  /**
+   * Composes the post through the real form: uploaded and prepared for real as a draft, then
+   * scheduled for tomorrow once its files are ready (as a person would wait for a video).
+   */
   async seedPost(accountId: number, spec: CrashPostSpec): Promise<number> {
     this.clock.set(Date.now());
     const files = await fixtures();
     const s: Studio = { ...this.studio, accountId };
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
-    const fields = { type: spec.type, caption: spec.caption, firstComment: spec.firstComment, date: tomorrow.slice(0, 10), time: tomorrow.slice(11, 16), timeZone: 'UTC', action: 'schedule' };
-    const res = await submit(s, '/compose', { fields, files: spec.files.map((name) => ({ name, bytes: files.get(name) as Buffer })) });
-    expect(res.status, problemsOn(res.text)).to.equal(303);
-    const id = postIdFrom(res.headers['location']);
+    const fields = { type: spec.type, caption: spec.caption, firstComment: spec.firstComment, date: tomorrow.slice(0, 10), time: tomorrow.slice(11, 16), timeZone: 'UTC' };
+    const draft = await submit(s, '/compose', { fields: { ...fields, action: 'draft' }, files: spec.files.map((name) => ({ name, bytes: files.get(name) as Buffer })) });
+    expect(draft.status, problemsOn(draft.text)).to.equal(303);
+    const id = postIdFrom(draft.headers['location']);
     await this.app.services.mediaWorker.idle();
-    if (this.app.services.posts.get(id).state !== 'scheduled') {
-      // Videos prepare in the background: schedule again once they are ready, as a person would.
-      const positions = Object.fromEntries(this.app.services.posts.repo.mediaOf(id).map((m) => [`pos_${m.id}`, String(m.position + 1)]));
-      const again = await submit(s, `/posts/${id}`, { fields: { ...fields, ...positions } });
-      expect(again.status, problemsOn(again.text)).to.equal(303);
-    }
+    this.clock.set(Date.now());
+    const positions = Object.fromEntries(this.app.services.posts.repo.mediaOf(id).map((m) => [`pos_${m.id}`, String(m.position + 1)]));
+    const scheduled = await submit(s, `/posts/${id}`, { fields: { ...fields, ...positions, action: 'schedule' } });
+    expect(scheduled.status, problemsOn(scheduled.text)).to.equal(303);
     expect(this.app.services.posts.get(id).state, `post ${id} scheduled`).to.equal('scheduled');
     return id;
   }
@@ -218,14 +221,18 @@ export class Lane {
     const env = { ...this.childEnv, ...(failpoint ? { QANAT_FAILPOINT: failpoint } : {}) };
     const child = spawn(process.execPath, this.command, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let heard: (value: boolean) => void = () => undefined;
+    const listening = new Promise<boolean>((resolve) => (heard = resolve));
     const keep = (chunk: Buffer) => {
       out += chunk.toString();
+      if (out.includes('Qanat is listening')) heard(true);
       if (out.length > KEEP_OUTPUT * 2) out = out.slice(-KEEP_OUTPUT);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    return { child, exited, output: () => out };
+    void exited.then(() => heard(false));
+    return { child, exited, listening, output: () => out };
   }
 
   private db(): Database.Database {

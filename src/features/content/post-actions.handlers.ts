@@ -18,7 +18,7 @@ export function postActionHandlers(services: Services) {
 
   return {
     async cancelPost(req: Request, res: Response): Promise<void> {
-      const post = posts.cancel(currentUser(res), postIdOf(req), origin(req));
+      const post = services.postActions.cancel(currentUser(res), postIdOf(req), origin(req));
       flash(req, 'success', 'content.flash.cancelled');
       res.redirect(303, back(req, `/posts/${post.id}`));
     },
@@ -33,13 +33,13 @@ export function postActionHandlers(services: Services) {
     },
 
     async removePost(req: Request, res: Response): Promise<void> {
-      posts.remove(currentUser(res), postIdOf(req), origin(req));
+      services.postActions.remove(currentUser(res), postIdOf(req), origin(req));
       flash(req, 'success', 'content.flash.deleted');
       res.redirect(303, '/queue');
     },
 
     async duplicatePost(req: Request, res: Response): Promise<void> {
-      const copy = posts.duplicate(currentUser(res), postIdOf(req));
+      const copy = services.postActions.duplicate(currentUser(res), postIdOf(req));
       flash(req, 'success', 'content.flash.duplicated');
       res.redirect(303, `/posts/${copy.id}`);
     },
@@ -48,7 +48,7 @@ export function postActionHandlers(services: Services) {
     async resolvePost(req: Request, res: Response): Promise<void> {
       const id = postIdOf(req);
       const outcome = fieldsOf(req)['outcome'] === 'published' ? 'published' : 'retry';
-      posts.resolveAttention(currentUser(res), id, outcome, origin(req));
+      services.postActions.resolveAttention(currentUser(res), id, outcome, origin(req));
       flash(req, 'success', outcome === 'published' ? 'content.flash.markedPublished' : 'content.flash.publishingNow');
       res.redirect(303, `/posts/${id}`);
     },
@@ -59,8 +59,8 @@ export function postActionHandlers(services: Services) {
       const id = postIdOf(req);
       const form = parseReschedule(fieldsOf(req), user.timeZone);
       let { problems, notices } = form;
-      if (form.days !== undefined) ({ problems, notices } = posts.shiftDays(user, id, form.days, origin(req)));
-      else if (form.at !== undefined) problems = posts.reschedule(user, id, form.at, form.timeZone, origin(req));
+      if (form.days !== undefined) ({ problems, notices } = services.postActions.shiftDays(user, id, form.days, origin(req)));
+      else if (form.at !== undefined) problems = services.postActions.reschedule(user, id, form.at, form.timeZone, origin(req));
       const wantsJson = req.accepts(['html', 'json']) === 'json';
       const say = (p: { key: string; params?: Record<string, string | number> }) => res.locals.t(p.key, p.params ?? {});
       if (problems.length > 0) {

@@ -8,12 +8,10 @@ import type { UploadedFile } from '../../http/multipart.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AccountsRepo } from '../accounts/accounts.repo.js';
 import type { Actor, Origin } from '../users/users.service.js';
-import { addDays } from './calendar.view.js';
-import { fromLocal, toLocal } from '../../time-zone.js';
-import { VIDEO_LIMITS, MediaRejected } from './media/rules.js';
+import { MediaRejected } from './media/rules.js';
 import type { MediaService } from './media.service.js';
 import type { MediaWorker } from './media-worker.js';
-import { IN_FLIGHT_STATES, type MediaRow, type PostLogStep, type PostRow, type PostsRepo } from './posts.repo.js';
+import type { MediaRow, PostLogStep, PostRow, PostsRepo } from './posts.repo.js';
 import { newPublicToken } from './media.service.js';
 import type { ComposerInput, ItemChange } from './posts.forms.js';
 
@@ -32,9 +30,9 @@ export interface SaveOutcome {
 }
 
 /** States in which the composer may change a post. */
-const EDITABLE: PostState[] = ['draft', 'scheduled', 'cancelled', 'failed', 'held'];
+export const EDITABLE: PostState[] = ['draft', 'scheduled', 'cancelled', 'failed', 'held'];
 /** States whose date may be moved without opening the composer. */
-const RESCHEDULABLE: PostState[] = ['scheduled', 'draft', 'cancelled', 'held'];
+export const RESCHEDULABLE: PostState[] = ['scheduled', 'draft', 'cancelled', 'held'];
 const ITEM_COUNT = { feed: [1, 1], carousel: [2, 10], reel: [1, 1], story: [1, 1] } as const;
 /** How long a save waits for image preparation before answering (videos keep going in the background). */
 const SETTLE_MS = 8000;
@@ -57,7 +55,8 @@ export class PostsService {
     this.queueListeners.push(listener);
   }
 
-  private queueChanged(): void {
+  /** Tells the engine the queue changed (it re-arms its timer). */
+  queueChanged(): void {
     for (const listener of this.queueListeners) listener();
   }
 
@@ -231,107 +230,9 @@ export class PostsService {
     this.queueChanged();
   }
 
-  cancel(actor: Actor, id: number, origin: Origin): PostRow {
-    this.requireEditor(actor);
-    const post = this.get(id);
-    this.db.transaction(() => {
-      if (!this.repo.moveState(id, ['scheduled', 'held'], 'cancelled')) throw new Conflict('content.error.notCancellable');
-      this.repo.addEvent(id, this.clock.now(), 'cancelled');
-      this.audit.record({ kind: 'post.cancelled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id } });
-    });
-    this.queueChanged();
-    return { ...post, state: 'cancelled' };
-  }
-
-  /** Deletes the post, its status log and its files (the files at once: a promise of the privacy policy). */
-  remove(actor: Actor, id: number, origin: Origin): PostRow {
-    this.requireEditor(actor);
-    const post = this.get(id);
-    if (IN_FLIGHT_STATES.includes(post.state)) throw new Conflict('content.error.inFlight');
-    const media = this.repo.mediaOf(id);
-    this.db.transaction(() => {
-      this.repo.removePost(id);
-      this.audit.record({ kind: 'post.deleted', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, type: post.type, state: post.state, files: media.length } });
-    });
-    this.media.removeFiles(media);
-    this.queueChanged();
-    return post;
-  }
-
-  /** A copy as a new undated draft, with its own copies of the files. */
-  duplicate(actor: Actor, id: number): PostRow {
-    this.requireEditor(actor);
-    const original = this.get(id);
-    const now = this.clock.now();
-    const media = this.repo.mediaOf(id);
-    const copies = media.map((m) => ({ row: m, files: this.media.copyFiles(m) }));
-    return this.db.transaction(() => {
-      const post = this.repo.insertPost({ ...original, id: undefined, state: 'draft', scheduledAt: null, createdBy: actor.id, createdAt: now, updatedAt: now });
-      for (const { row, files } of copies) this.repo.insertMedia({ ...row, ...files, id: undefined, postId: post.id, publicToken: newPublicToken(), createdAt: now });
-      this.repo.addEvent(post.id, now, 'created', { from: id });
-      return post;
-    });
-  }
-
-  /** Moves a post to another time chosen on the quick form: a date, a time and the zone they are in. */
-  reschedule(actor: Actor, id: number, at: number, timeZone: string, origin: Origin): Problem[] {
-    this.requireEditor(actor);
-    const post = this.get(id);
-    if (!RESCHEDULABLE.includes(post.state)) throw new Conflict('content.error.notEditable');
-    if (at < this.clock.now() - 60_000) return [{ field: 'time', key: 'content.error.past' }];
-    this.db.transaction(() => {
-      this.repo.updatePost(id, { scheduledAt: at, timeZone, updatedAt: this.clock.now() });
-      this.logReschedule(actor, { ...post, scheduledAt: at, timeZone }, origin);
-    });
-    this.queueChanged();
-    return [];
-  }
-
-  /**
-   * Moves a post by whole days (a drag on the calendar), keeping its wall-clock time in its own
-   * zone: a 09:00 Berlin post stays 09:00 in Berlin whoever drags it and whatever DST does.
-   */
-  shiftDays(actor: Actor, id: number, days: number, origin: Origin): { problems: Problem[]; notices: Problem[] } {
-    this.requireEditor(actor);
-    const post = this.get(id);
-    if (!RESCHEDULABLE.includes(post.state) || post.scheduledAt === null) throw new Conflict('content.error.notEditable');
-    const local = toLocal(post.scheduledAt, post.timeZone);
-    const date = addDays(local.date, days);
-    const result = fromLocal(date, local.time, post.timeZone);
-    if (!result) return { problems: [{ field: 'time', key: 'content.error.timeFormat' }], notices: [] };
-    if (result.kind === 'gap') return { problems: [{ field: 'time', key: 'content.error.dstGap', params: { date, time: local.time, zone: post.timeZone, after: result.after.time } }], notices: [] };
-    const notices: Problem[] = result.kind === 'ambiguous' ? [{ field: 'time', key: 'content.notice.dstAmbiguousShort', params: { time: local.time, zone: post.timeZone } }] : [];
-    const at = result.kind === 'ok' ? result.at : result.earlier;
-    return { problems: this.reschedule(actor, id, at, post.timeZone, origin), notices };
-  }
-
-  private logReschedule(actor: Actor, post: PostRow, origin: Origin): void {
+  /** Logs and audits a new time for a post. */
+  logReschedule(actor: Actor, post: PostRow, origin: Origin): void {
     this.repo.addEvent(post.id, this.clock.now(), 'rescheduled', { at: post.scheduledAt ?? 0, zone: post.timeZone });
     this.audit.record({ kind: 'post.rescheduled', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: post.id, at: post.scheduledAt } });
-  }
-
-  /**
-   * The owner's decision on a post whose outcome Instagram could not confirm: it is on Instagram
-   * (recorded as published), or it is not (queued again now, with a new container).
-   */
-  resolveAttention(actor: Actor, id: number, outcome: 'published' | 'retry', origin: Origin): void {
-    this.requireEditor(actor);
-    const now = this.clock.now();
-    this.db.transaction(() => {
-      const moved =
-        outcome === 'published'
-          ? this.repo.moveState(id, ['needs_attention'], 'published', { publishedAt: now, reasonKey: null, reasonParams: null })
-          : this.repo.moveState(id, ['needs_attention'], 'scheduled', { scheduledAt: now, containerId: null, containerCreatedAt: null, publishStartedAt: null, attempts: 0, nextAttemptAt: null, reasonKey: null, reasonParams: null });
-      if (!moved) throw new Conflict('content.error.notAttention');
-      if (outcome === 'retry') this.repo.clearChildContainers(id);
-      this.repo.addEvent(id, now, outcome === 'published' ? 'decided_published' : 'decided_retry');
-      this.audit.record({ kind: 'post.decided', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { post: id, outcome } });
-    });
-    this.queueChanged();
-  }
-
-  /** Longest video a post type accepts, for the composer's hints. */
-  videoLimitMs(type: PostRow['type']): number {
-    return VIDEO_LIMITS[type === 'story' ? 'story' : type === 'carousel' ? 'carousel' : 'reel'].maxMs;
   }
 }

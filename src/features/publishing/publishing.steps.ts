@@ -1,32 +1,15 @@
 // One post's way from "scheduled" to "published": each step is committed before the remote call
 // that depends on it, so after a crash the saved state says exactly what may have happened, and
 // the container's status_code (never a guess) decides what to do next.
-import type { Clock } from '../../clock.js';
-import type { Logger } from '../../log.js';
 import { GraphError } from '../../instagram/graph-error.js';
-import type { InstagramClient } from '../../instagram/client.js';
 import type { AccountRow } from '../accounts/accounts.repo.js';
-import type { AccountsService } from '../accounts/accounts.service.js';
-import type { MediaRow, NewPostRow, PostLogStep, PostRow, PostsRepo } from '../content/posts.repo.js';
-import type { NotificationsService } from '../notifications/notifications.service.js';
+import type { MediaRow, PostRow } from '../content/posts.repo.js';
 import { failpoint } from './failpoints.js';
-import { backoff, decide, MAX_ATTEMPTS, subcodeOfStatus, type Decision } from './publishing.failures.js';
-import type { PublishingRepo } from './publishing.repo.js';
+import { backoff, decide, subcodeOfStatus } from './publishing.failures.js';
+import { CONTINUE, PublishingOutcomes, STOP, type StepResult } from './publishing.outcomes.js';
 
-export type StepResult = { next: 'continue' } | { next: 'wait'; at: number } | { next: 'stop' };
+export type { PublisherOptions, StepResult } from './publishing.outcomes.js';
 
-export interface PublisherOptions {
-  owner: string;
-  leaseMs: number;
-  publicUrl: string;
-  /** Posts later than this (the appliance was down) wait for the owner instead of going out. */
-  lateLimitMs: number;
-  /** How long a container may stay IN_PROGRESS before the post fails. */
-  processingLimitMs: number;
-}
-
-const CONTINUE: StepResult = { next: 'continue' };
-const STOP: StepResult = { next: 'stop' };
 /** Polling a container: quickly at first, then every 30 s (the contract's guides poll once a minute). */
 const pollDelay = (sinceMs: number) => (sinceMs < 60_000 ? 3_000 : sinceMs < 5 * 60_000 ? 10_000 : 30_000);
 /** How far before media_publish a found post may be dated (clock skew between us and Instagram). */
@@ -34,18 +17,7 @@ const MATCH_SKEW_MS = 5 * 60_000;
 /** After an unclear media_publish, how long to let Instagram finish before reading the container. */
 const UNCLEAR_WAIT_MS = 30_000;
 
-export class PostPublisher {
-  constructor(
-    private readonly repo: PublishingRepo,
-    private readonly posts: PostsRepo,
-    private readonly accounts: AccountsService,
-    private readonly client: InstagramClient,
-    private readonly notifications: NotificationsService,
-    private readonly clock: Clock,
-    private readonly log: Logger,
-    private readonly options: PublisherOptions,
-  ) {}
-
+export class PostPublisher extends PublishingOutcomes {
   /** Advances the post by one step. */
   async step(post: PostRow): Promise<StepResult> {
     const account = this.accounts.repo.findById(post.accountId);
@@ -171,12 +143,6 @@ export class PostPublisher {
   }
 
   /** Expired or lost containers: start again with new ones (nothing was published from them). */
-  private newContainer(post: PostRow): StepResult {
-    this.repo.clearChildContainers(post.id);
-    if (!this.save(post, { state: 'claimed', containerId: null, containerCreatedAt: null, publishStartedAt: null })) return STOP;
-    this.event(post, 'container_expired');
-    return CONTINUE;
-  }
 
   // --- publishing -------------------------------------------------------------------------
 
@@ -314,81 +280,5 @@ export class PostPublisher {
       default:
         return post.state === 'publishing' ? this.unclear(post, decision.reasonKey, decision.params) : this.fail(post, decision.reasonKey, decision.params);
     }
-  }
-
-  private retryLater(post: PostRow, decision: Decision, step: PostLogStep): StepResult {
-    if (decision.kind !== 'retry') {
-      const [key, params] = decision.kind === 'fail' ? [decision.reasonKey, decision.params] : ['publishing.reason.unexpected', {}];
-      return post.state === 'publishing' ? this.unclear(post, key, params) : this.fail(post, key, params);
-    }
-    if (post.attempts + 1 > MAX_ATTEMPTS) return post.state === 'publishing' ? this.unclear(post, decision.reasonKey, decision.params) : this.fail(post, decision.reasonKey, decision.params);
-    this.event(post, step, { ...decision.params, inSeconds: Math.round(decision.delayMs / 1000), reason: decision.reasonKey });
-    return this.wait(post, decision.delayMs, undefined, { attempts: post.attempts + 1, reasonKey: decision.reasonKey, reasonParams: decision.params });
-  }
-
-  private reconnect(post: PostRow, account: AccountRow, reason: string): StepResult {
-    this.accounts.markNeedsReconnect(account.id, reason);
-    this.notifications.add('account_reconnect', account.id, null);
-    return this.pause(post);
-  }
-
-  /** The account needs reconnecting: the post keeps its state and waits (the engine skips paused accounts). */
-  private pause(post: PostRow): StepResult {
-    this.event(post, 'paused');
-    // Nothing was sent to Instagram yet: it is simply still scheduled (and late rules apply on return).
-    if (post.state === 'claimed' && !post.containerId && !this.posts.mediaOf(post.id).some((m) => m.childContainerId)) this.save(post, { state: 'scheduled' });
-    this.repo.release(post.id, this.options.owner, null);
-    return STOP;
-  }
-
-  private holdForQuota(post: PostRow, params: Record<string, number>): StepResult {
-    const at = this.clock.now() + 30 * 60_000;
-    const wasHeld = post.state === 'held';
-    if (!this.save(post, { state: 'held', heldReason: 'quota', reasonKey: 'publishing.reason.quota', reasonParams: params })) return STOP;
-    this.event(post, 'held', { ...params, reason: 'publishing.reason.quota' });
-    if (!wasHeld) this.notifications.add('post_held', post.accountId, post.id);
-    this.repo.release(post.id, this.options.owner, at);
-    return { next: 'wait', at };
-  }
-
-  private backTo(post: PostRow, state: 'ready' | 'container_created'): StepResult {
-    return this.save(post, { state }) ? CONTINUE : STOP;
-  }
-
-  private fail(post: PostRow, reasonKey: string, params: Record<string, string | number>): StepResult {
-    this.finish(post, 'failed', 'failed', { reasonKey, reasonParams: params });
-    this.notifications.add('post_failed', post.accountId, post.id);
-    return STOP;
-  }
-
-  /** media_publish may or may not have happened and Instagram cannot tell us now: the owner decides. */
-  private unclear(post: PostRow, reasonKey: string, params: Record<string, string | number>): StepResult {
-    this.finish(post, 'needs_attention', 'needs_attention', { reasonKey, reasonParams: params });
-    this.notifications.add('post_attention', post.accountId, post.id);
-    return STOP;
-  }
-
-  private finish(post: PostRow, state: 'failed' | 'held' | 'needs_attention', step: PostLogStep, values: Partial<NewPostRow>): void {
-    if (this.save(post, { ...values, state, nextAttemptAt: null })) this.event(post, step, { ...(values.reasonParams ?? {}), reason: String(values.reasonKey ?? '') });
-    this.repo.release(post.id, this.options.owner, null);
-  }
-
-  private wait(post: PostRow, delayMs: number, step: PostLogStep | undefined, values: Partial<NewPostRow> = {}): StepResult {
-    const at = this.clock.now() + delayMs;
-    if (step && post.nextAttemptAt === null) this.event(post, step);
-    this.save(post, values);
-    this.repo.release(post.id, this.options.owner, at);
-    return { next: 'wait', at };
-  }
-
-  /** Writes while holding the lease (and renews it); false if the post is no longer ours. */
-  private save(post: PostRow, values: Partial<NewPostRow>): boolean {
-    const ok = this.repo.update(post.id, this.options.owner, { ...values, leaseUntil: this.clock.now() + this.options.leaseMs });
-    if (ok) Object.assign(post, values);
-    return ok;
-  }
-
-  private event(post: PostRow, step: PostLogStep, detail: Record<string, string | number> = {}): void {
-    this.posts.addEvent(post.id, this.clock.now(), step, detail);
   }
 }

@@ -3,7 +3,8 @@
 // (QANAT_FAILPOINT), is restarted, and Instagram's side is then checked: one media per published
 // post, none for a failed one, at most one first comment, and no post left in flight.
 // QANAT_CRASH_TRIALS (default 50), QANAT_CRASH_SEED (replay a run), QANAT_CRASH_ONLY (e.g. "7,12":
-// only those trials of the seeded run), QANAT_CRASH_LANES (children in parallel, default 2).
+// only those trials of the seeded run), QANAT_CRASH_LANES (children in parallel, default 2),
+// QANAT_CRASH_VERBOSE=1 (a line per trial).
 import { expect } from 'chai';
 import { FAILPOINTS, type Failpoint } from '../../../src/features/publishing/failpoints.js';
 import { fixtures, type FixtureName } from '../../support/media-fixtures.js';
@@ -27,6 +28,7 @@ import {
 const TRIALS = Number(process.env['QANAT_CRASH_TRIALS'] ?? 50);
 const LANES = Math.max(1, Number(process.env['QANAT_CRASH_LANES'] ?? 2));
 const SEED = process.env['QANAT_CRASH_SEED'] ? Number(process.env['QANAT_CRASH_SEED']) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+const VERBOSE = process.env['QANAT_CRASH_VERBOSE'] === '1';
 const ONLY = (process.env['QANAT_CRASH_ONLY'] ?? '')
   .split(',')
   .filter(Boolean)
@@ -136,7 +138,6 @@ describe('publishing survives kill -9 at every step (the real server as a child,
 
   async function trial(lane: Lane, p: TrialPlan, { igId, ids, ms: seedMs }: Seeded): Promise<void> {
     const seeded = Date.now();
-    const started = seeded - seedMs;
     lane.makeDue(ids);
     const where = `trial ${p.index} (QANAT_CRASH_SEED=${SEED} QANAT_CRASH_ONLY=${p.index}) ${p.point}@${p.n} [${p.posts.map((s) => s.type + (s.firstComment ? '+comment' : '')).join(', ')}]`;
     const report = (kind: Problem['kind'], text: string) => problems.push({ trial: p.index, kind, text: `${where}: ${text}` });
@@ -155,6 +156,8 @@ describe('publishing survives kill -9 at every step (the real server as a child,
 
     const second = lane.startChild();
     running.add(second);
+    // Every restart goes through start-up (freeing the dead process's leases) even when nothing is left to do.
+    await second.listening;
     const done = await waitForPosts(lane, ids, second, SECOND_RUN_MS);
     if (done === 'exited') report('process', `the restarted server died:\n${second.output().slice(-4000)}`);
     const finished = Date.now();
@@ -182,7 +185,13 @@ describe('publishing survives kill -9 at every step (the real server as a child,
       if (view.comments.some((c) => c.mediaId !== row.ig_media_id)) report('comment', `post ${row.id}'s first comment is on another media${evidence()}`);
       commentsPosted += view.comments.length;
     }
-    results.push({ plan: p, killed, states: rows.map((r) => r.state), commentsPosted, ms: Date.now() - started, phases: [seeded - started, restarted - seeded, finished - restarted, Date.now() - finished] });
+    const states = rows.map((r) => (r.reason_key && r.state !== 'published' ? `${r.state}(${r.reason_key})` : r.state));
+    const result: TrialResult = { plan: p, killed, states, commentsPosted, ms: Date.now() - seeded, phases: [seedMs, restarted - seeded, finished - restarted, Date.now() - finished] };
+    results.push(result);
+    if (VERBOSE) {
+      console.log(`  ${where}: ${killed ? 'killed' : 'not reached'}, ${result.states.join(' ')}, ms ${result.phases.join('/')}`);
+      for (const row of rows.filter((r) => r.state !== 'published')) console.log(`    post ${row.id} events ${JSON.stringify(lane.events(row.id))}`);
+    }
   }
 
   before(async function () {
@@ -201,11 +210,14 @@ describe('publishing survives kill -9 at every step (the real server as a child,
           const seeded = await seeding;
           const next = queue.shift();
           seeding = next && seed(lane, next);
+          // Awaited at the top of the loop; this only keeps an early failure from counting as unhandled meanwhile.
+          seeding?.catch(() => undefined);
           await trial(lane, current, seeded);
           current = next;
         }
       }),
     );
+    if (VERBOSE) console.log(`test process cpu ${JSON.stringify(process.cpuUsage())}`);
     const kills = Object.fromEntries(FAILPOINTS.map((point) => [point, results.filter((r) => r.killed && r.plan.point === point).length]));
     const states = results.flatMap((r) => r.states).reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
     const notReached = results.filter((r) => !r.killed).map((r) => `${r.plan.index}:${r.plan.point}@${r.plan.n}`);
