@@ -59,8 +59,9 @@ export function errorHandler(log: Logger, version: string) {
       return;
     }
     if (error instanceof TooManyAttempts) res.set('Retry-After', String(error.retryAfterSeconds));
-    // A refused upload's body is still arriving: close the connection rather than read it all.
-    if (!req.complete) res.set('Connection', 'close');
+    // A refused upload's body may still be arriving. The answer goes out now; Node then reads and
+    // discards the rest (never buffered) until the request timeout, so the client sees the answer
+    // instead of a reset connection.
     // Locals may be missing if the failure came before they were set (e.g. the session store).
     res.locals.t ??= translatorFor('en');
     res.locals.lang ??= 'en';

@@ -109,7 +109,7 @@ function stream(req: Request, incomingDir: string, limits: UploadLimits, declare
       req.unpipe(parser);
       for (const out of open) out.destroy();
       for (const file of files) fs.rmSync(file.path, { force: true });
-      // Stop reading: the rest of the body is not wanted, and the connection is closed after the answer.
+      // Stop parsing: the rest of the body is not wanted (Node discards it after the answer).
       req.pause();
       reject(error);
     };
