@@ -37,10 +37,10 @@ export abstract class PublishingOutcomes {
     protected readonly options: PublisherOptions,
   ) {}
 
-  protected newContainer(post: PostRow): StepResult {
+  protected newContainer(post: PostRow, expired = true): StepResult {
     this.repo.clearChildContainers(post.id);
     if (!this.save(post, { state: 'claimed', containerId: null, containerCreatedAt: null, publishStartedAt: null })) return STOP;
-    this.event(post, 'container_expired');
+    if (expired) this.event(post, 'container_expired');
     return CONTINUE;
   }
 

@@ -14,6 +14,9 @@ export type { PublisherOptions, StepResult } from './publishing.outcomes.js';
 const pollDelay = (sinceMs: number) => (sinceMs < 60_000 ? 3_000 : sinceMs < 5 * 60_000 ? 10_000 : 30_000);
 /** How far before media_publish a found post may be dated (clock skew between us and Instagram). */
 const MATCH_SKEW_MS = 5 * 60_000;
+/** Container errors where fetching or processing may simply work a second time (§6.3). */
+const REFETCH_SUBCODES = new Set([2207052, 2207003, 2207001, 2207032, 2207053]);
+const REFETCH_TRIES = 3;
 /** After an unclear media_publish, how long to let Instagram finish before reading the container. */
 const UNCLEAR_WAIT_MS = 30_000;
 
@@ -138,6 +141,13 @@ export class PostPublisher extends PublishingOutcomes {
 
   private containerError(post: PostRow, status: string | undefined): StepResult {
     const subcode = subcodeOfStatus(status);
+    // Instagram could not fetch or process the file this time (our server was restarting, a network
+    // blip): a new container is the documented fix (§6.3), a few times before giving up.
+    if (subcode !== undefined && REFETCH_SUBCODES.has(subcode) && post.attempts < REFETCH_TRIES) {
+      this.event(post, 'retry', { reason: `instagram.code.${subcode}`, inSeconds: 0 });
+      this.save(post, { attempts: post.attempts + 1 });
+      return this.newContainer(post, false);
+    }
     const explained = subcode === undefined ? undefined : new GraphError(status ?? '', 400, undefined, subcode).explanationKeys();
     return this.fail(post, explained?.text ?? 'publishing.reason.containerError', { ...(explained?.params ?? {}), status: (status ?? '').slice(0, 200) });
   }
