@@ -48,20 +48,23 @@ function start(): void {
       server.closeAllConnections();
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
-    server.close(() => {
-      void Promise.all([scheduler.stop(), services.engine.stop()]).finally(() => {
-        db.close();
-        log.info('stopped');
-        log.flush();
-        clearTimeout(force);
-        process.exitCode = 0;
-        // Give pino's asynchronous file stream a tick to drain.
-        setImmediate(() => process.exit(0));
+    // The publisher stops first: a step in flight may need this server to hand Instagram its files (/m/).
+    void services.engine.stop().finally(() => {
+      server.close(() => {
+        void scheduler.stop().finally(() => {
+          db.close();
+          log.info('stopped');
+          log.flush();
+          clearTimeout(force);
+          process.exitCode = 0;
+          // Give pino's asynchronous file stream a tick to drain.
+          setImmediate(() => process.exit(0));
+        });
       });
+      // Connections that finish their last response become idle; close them as they do.
+      server.closeIdleConnections();
+      setInterval(() => server.closeIdleConnections(), 100).unref();
     });
-    // Connections that finish their last response become idle; close them as they do.
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

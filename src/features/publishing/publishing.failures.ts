@@ -22,6 +22,10 @@ export function backoff(attempt: number, random: () => number = Math.random): nu
   return Math.round(plain * (0.5 + random()));
 }
 
+/** Fetch or processing failures that may simply work a second time (§6.3: "fix URL, then retry"). */
+export const REFETCH_SUBCODES = new Set([2207052, 2207003, 2207001, 2207032, 2207053]);
+export const REFETCH_TRIES = 3;
+
 /** Container subcodes after which a fresh container is the documented fix (§6.3). */
 const NEW_CONTAINER_SUBCODES = new Set([2207008, 2207020, 2207006]);
 
@@ -33,6 +37,10 @@ export function decide(error: unknown, attempt: number): Decision {
   }
   const explained = error.explanationKeys();
   if (error.subcode !== undefined && NEW_CONTAINER_SUBCODES.has(error.subcode)) return { kind: 'newContainer' };
+  // Instagram could not fetch the file this time (our server restarting, a network blip): try again a few times.
+  if (error.subcode !== undefined && REFETCH_SUBCODES.has(error.subcode) && attempt < REFETCH_TRIES) {
+    return { kind: 'retry', delayMs: backoff(attempt + 2), reasonKey: explained.text, params: explained.params };
+  }
   switch (error.errorClass) {
     case 'reconnect':
       return { kind: 'reconnect', reason: `${error.errorClass}:${error.code ?? ''}/${error.subcode ?? ''}` };

@@ -37,11 +37,13 @@ export class PublishingRepo {
     const leaseFree = or(isNull(posts.leaseUntil), lt(posts.leaseUntil, now));
     const firstCommentOwed = and(eq(posts.state, 'published'), ne(posts.firstComment, ''), or(isNull(posts.firstCommentState), eq(posts.firstCommentState, 'posting')));
     const overQuota = and(eq(posts.state, 'held'), eq(posts.heldReason, 'quota'));
+    // A permalink not read before a crash or an error is read later, a few times at most.
+    const permalinkOwed = and(eq(posts.state, 'published'), isNull(posts.permalink), sql`${posts.igMediaId} IS NOT NULL`, lt(posts.attempts, 3));
     return this.db
       .select({ id: posts.id })
       .from(posts)
       .innerJoin(accounts, eq(accounts.id, posts.accountId))
-      .where(and(or(inArray(posts.state, ENGINE_STATES), firstCommentOwed, overQuota), leaseFree, eq(accounts.status, 'ok'), or(isNull(posts.nextAttemptAt), lte(posts.nextAttemptAt, now))))
+      .where(and(or(inArray(posts.state, ENGINE_STATES), firstCommentOwed, overQuota, permalinkOwed), leaseFree, eq(accounts.status, 'ok'), or(isNull(posts.nextAttemptAt), lte(posts.nextAttemptAt, now))))
       .orderBy(asc(posts.scheduledAt), asc(posts.id))
       .limit(limit)
       .all()
@@ -68,6 +70,10 @@ export class PublishingRepo {
     const taken = take.immediate();
     const post = taken ? this.find(id) : undefined;
     return taken && post ? { post, arrived: taken.arrived } : undefined;
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.handle.orm.transaction(work);
   }
 
   find(id: number): PostRow | undefined {

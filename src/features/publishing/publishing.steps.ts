@@ -5,7 +5,7 @@ import { GraphError } from '../../instagram/graph-error.js';
 import type { AccountRow } from '../accounts/accounts.repo.js';
 import type { MediaRow, PostRow } from '../content/posts.repo.js';
 import { failpoint } from './failpoints.js';
-import { backoff, decide, subcodeOfStatus } from './publishing.failures.js';
+import { backoff, decide, REFETCH_SUBCODES, REFETCH_TRIES, subcodeOfStatus } from './publishing.failures.js';
 import { CONTINUE, PublishingOutcomes, STOP, type StepResult } from './publishing.outcomes.js';
 
 export type { PublisherOptions, StepResult } from './publishing.outcomes.js';
@@ -14,9 +14,6 @@ export type { PublisherOptions, StepResult } from './publishing.outcomes.js';
 const pollDelay = (sinceMs: number) => (sinceMs < 60_000 ? 3_000 : sinceMs < 5 * 60_000 ? 10_000 : 30_000);
 /** How far before media_publish a found post may be dated (clock skew between us and Instagram). */
 const MATCH_SKEW_MS = 5 * 60_000;
-/** Container errors where fetching or processing may simply work a second time (§6.3). */
-const REFETCH_SUBCODES = new Set([2207052, 2207003, 2207001, 2207032, 2207053]);
-const REFETCH_TRIES = 3;
 /** After an unclear media_publish, how long to let Instagram finish before reading the container. */
 const UNCLEAR_WAIT_MS = 30_000;
 
@@ -226,22 +223,34 @@ export class PostPublisher extends PublishingOutcomes {
 
   private async recordPublished(post: PostRow, token: string, mediaId: string): Promise<StepResult> {
     const now = this.clock.now();
-    if (!this.save(post, { state: 'published', igMediaId: mediaId, publishedAt: now, attempts: 0, nextAttemptAt: null, reasonKey: null, reasonParams: null })) return STOP;
+    // The new state and its log line commit together: a crash can never leave one without the other.
+    const recorded = this.repo.transaction(() => {
+      if (!this.save(post, { state: 'published', igMediaId: mediaId, publishedAt: now, attempts: 0, nextAttemptAt: null, reasonKey: null, reasonParams: null })) return false;
+      this.event(post, 'published', { media: mediaId });
+      return true;
+    });
+    if (!recorded) return STOP;
     failpoint('after-published');
-    let permalink: string | undefined;
+    await this.readPermalink(post, token);
+    return post.firstComment ? CONTINUE : STOP;
+  }
+
+  /** Best effort, retried a few times (also after a restart): the post is out either way. */
+  private async readPermalink(post: PostRow, token: string): Promise<void> {
+    if (post.permalink || !post.igMediaId) return;
     try {
-      permalink = (await this.client.publishing.mediaById(token, mediaId)).permalink ?? undefined;
-      if (permalink) this.repo.update(post.id, this.options.owner, { permalink });
+      const permalink = (await this.client.publishing.mediaById(token, post.igMediaId)).permalink;
+      if (permalink) this.save(post, { permalink, attempts: 0 });
     } catch (error) {
       this.log.warn({ err: error, post: post.id }, 'published, but the permalink could not be read');
+      this.save(post, { attempts: post.attempts + 1 });
     }
-    this.event(post, 'published', { media: mediaId, ...(permalink ? { permalink } : {}) });
-    return post.firstComment ? CONTINUE : STOP;
   }
 
   // --- first comment ----------------------------------------------------------------------
 
   private async firstComment(post: PostRow, account: AccountRow, token: string): Promise<StepResult> {
+    await this.readPermalink(post, token);
     if (!post.firstComment || post.firstCommentState === 'posted' || post.firstCommentState === 'failed' || !post.igMediaId) return STOP;
     const engagement = this.client.engagement;
     if (post.firstCommentState === 'posting') {
