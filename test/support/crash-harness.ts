@@ -24,17 +24,21 @@ import { REDIRECT_URI, SIM_APP_SECRET, startSimulator, type SimHarness } from '.
 export const CRASH_DATA_KEY = '6b1f0c3e9a7d45e2b8c0f1a2d3e4f5061728394a5b6c7d8e9f00112233445566';
 export const CRASH_SESSION_SECRET = 'crash-test-session-secret-0123456789abcdef';
 
-/** States a post may end a trial in; anything else means the engine left it behind. */
-export const IN_FLIGHT = ['scheduled', 'claimed', 'container_created', 'ready', 'publishing'] as const;
-
 /**
  * How the child is started. By default src/ is compiled with tsc into test-artifacts/ (incremental,
  * once per run), as `npm run build` does for production, and run with plain node: that starts in
  * about half the time and CPU of `node --import tsx`, which matters at two starts per trial.
- * QANAT_CRASH_TSX=1 runs src/main.ts through tsx instead.
+ * QANAT_CRASH_TSX=1 runs src/main.ts through tsx instead. Built once per test run.
  */
-export async function serverCommand(useTsx = process.env['QANAT_CRASH_TSX'] === '1'): Promise<string[]> {
-  if (useTsx) return ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')];
+export function serverCommand(useTsx = process.env['QANAT_CRASH_TSX'] === '1'): Promise<string[]> {
+  if (useTsx) return Promise.resolve(['--import', 'tsx', path.join(projectRoot, 'src/main.ts')]);
+  built ??= build();
+  return built;
+}
+
+let built: Promise<string[]> | undefined;
+
+async function build(): Promise<string[]> {
   const out = path.join(projectRoot, 'test-artifacts', 'crash-build');
   const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [tsc, '-p', path.join(projectRoot, 'tsconfig.build.json'), '--outDir', out, '--tsBuildInfoFile', path.join(out, '.tsbuildinfo')];
@@ -102,6 +106,7 @@ export interface PostState {
   first_comment: string;
   first_comment_state: string | null;
   ig_media_id: string | null;
+  permalink: string | null;
   container_id: string | null;
   lease_owner: string | null;
   next_attempt_at: number | null;
@@ -154,7 +159,6 @@ export class Lane {
       GRAPH_BASE_URL: `${h.base}/graph`,
       INSTAGRAM_TOKEN_URL: `${h.base}/api/oauth/access_token`,
       INSTAGRAM_AUTHORIZE_URL: `${h.base}/www/oauth/authorize`,
-      GRAPH_TIMEOUT_MS: '10000',
     };
     const clock = new ManualClock(Date.now());
     const app = createTestApp(env, undefined, clock);
@@ -197,11 +201,30 @@ export class Lane {
     const id = postIdFrom(draft.headers['location']);
     await this.app.services.mediaWorker.idle();
     this.clock.set(Date.now());
-    const positions = Object.fromEntries(this.app.services.posts.repo.mediaOf(id).map((m) => [`pos_${m.id}`, String(m.position + 1)]));
-    const scheduled = await submit(s, `/posts/${id}`, { fields: { ...fields, ...positions, action: 'schedule' } });
+    const recipes = () => this.app.services.posts.repo.mediaOf(id).map((m) => m.outputRecipe);
+    const prepared = recipes();
+    const scheduled = await submit(s, `/posts/${id}`, { fields: { ...fields, ...this.itemFields(id), action: 'schedule' } });
     expect(scheduled.status, problemsOn(scheduled.text)).to.equal(303);
+    expect(recipes(), 'scheduling prepared nothing again').to.deep.equal(prepared);
     expect(this.app.services.posts.get(id).state, `post ${id} scheduled`).to.equal('scheduled');
     return id;
+  }
+
+  /** The composer's fields for each file as the page renders them (position and fit kept, so nothing is prepared again). */
+  private itemFields(id: number): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const m of this.app.services.posts.repo.mediaOf(id)) {
+      Object.assign(fields, {
+        [`pos_${m.id}`]: String(m.position + 1),
+        [`fit_${m.id}`]: m.fitMode,
+        [`fx_${m.id}`]: String(Math.round(m.focusX * 100)),
+        [`fy_${m.id}`]: String(Math.round(m.focusY * 100)),
+        [`bg_${m.id}`]: m.background === 'blur' ? 'blur' : 'colour',
+        [`bgc_${m.id}`]: m.background === 'blur' ? '#000000' : m.background,
+        [`alt_${m.id}`]: m.altText,
+      });
+    }
+    return fields;
   }
 
   /** Makes the posts due now (real clock), so the child fires them as soon as it starts. */
@@ -242,7 +265,7 @@ export class Lane {
 
   posts(ids: number[]): PostState[] {
     const read = this.db().prepare(
-      'SELECT id, type, state, caption, first_comment, first_comment_state, ig_media_id, container_id, lease_owner, next_attempt_at, attempts, reason_key FROM posts WHERE id = ?',
+      'SELECT id, type, state, caption, first_comment, first_comment_state, ig_media_id, permalink, container_id, lease_owner, next_attempt_at, attempts, reason_key FROM posts WHERE id = ?',
     );
     return ids.map((id) => read.get(id) as PostState);
   }
@@ -258,9 +281,9 @@ export class Lane {
 }
 
 /** Polls the database until every post is final, the child exits, or the deadline passes. */
-export async function waitForPosts(lane: Lane, ids: number[], run: ChildRun | undefined, deadlineMs: number): Promise<'final' | 'exited' | 'timeout'> {
+export async function waitForPosts(lane: Lane, ids: number[], run: ChildRun, deadlineMs: number): Promise<'final' | 'exited' | 'timeout'> {
   let exited = false;
-  void run?.exited.then(() => (exited = true));
+  void run.exited.then(() => (exited = true));
   const end = Date.now() + deadlineMs;
   for (;;) {
     if (exited) return 'exited';

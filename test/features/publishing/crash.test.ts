@@ -3,14 +3,13 @@
 // (QANAT_FAILPOINT), is restarted, and Instagram's side is then checked: one media per published
 // post, none for a failed one, at most one first comment, and no post left in flight.
 // QANAT_CRASH_TRIALS (default 50), QANAT_CRASH_SEED (replay a run), QANAT_CRASH_ONLY (e.g. "7,12":
-// only those trials of the seeded run), QANAT_CRASH_LANES (children in parallel, default 2),
+// only those trials of the seeded run), QANAT_CRASH_LANES (servers running at once, default 2),
 // QANAT_CRASH_VERBOSE=1 (a line per trial).
 import { expect } from 'chai';
 import { FAILPOINTS, type Failpoint } from '../../../src/features/publishing/failpoints.js';
 import { fixtures, type FixtureName } from '../../support/media-fixtures.js';
 import type { SimHarness } from '../../support/simulator.js';
 import {
-  IN_FLIGHT,
   isFinal,
   Lane,
   mediaWithCaption,
@@ -23,6 +22,7 @@ import {
   type ChildRun,
   type CrashPostSpec,
   type CrashPostType,
+  type PostState,
 } from '../../support/crash-harness.js';
 
 const TRIALS = Number(process.env['QANAT_CRASH_TRIALS'] ?? 50);
@@ -98,7 +98,7 @@ function plan(index: number): TrialPlan {
 
 interface Problem {
   trial: number;
-  kind: 'inflight' | 'media' | 'comment' | 'process';
+  kind: 'inflight' | 'media' | 'comment' | 'record' | 'process';
   text: string;
 }
 
@@ -106,6 +106,24 @@ interface Seeded {
   igId: string;
   ids: number[];
   ms: number;
+}
+
+/** At most `size` holders at once; the rest wait in order. */
+function semaphore(size: number): { acquire(): Promise<() => void> } {
+  let free = size;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free += 1;
+  };
+  return {
+    acquire: async () => {
+      if (free > 0) free -= 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      return release;
+    },
+  };
 }
 
 interface TrialResult {
@@ -126,7 +144,7 @@ describe('publishing survives kill -9 at every step (the real server as a child,
   const results: TrialResult[] = [];
   const problems: Problem[] = [];
 
-  /** A simulator account of its own and the trial's posts, queued for tomorrow (the running child leaves them alone). */
+  /** A simulator account of its own and the trial's posts, queued for tomorrow. */
   async function seed(lane: Lane, p: TrialPlan): Promise<Seeded> {
     const started = Date.now();
     const login = await newSimAccount(h, 100_000 + p.index);
@@ -134,6 +152,35 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     const ids: number[] = [];
     for (const spec of p.posts) ids.push(await lane.seedPost(accountId, spec));
     return { igId: login.igId, ids, ms: Date.now() - started };
+  }
+
+  /** Instagram's side of each post against its final state; returns how many first comments exist. */
+  async function checkPosts(lane: Lane, igId: string, rows: PostState[], report: (kind: Problem['kind'], text: string) => void): Promise<number> {
+    let comments = 0;
+    for (const row of rows) {
+      const view = await simViewOf(h, igId, lane.publicTokens(row.id), row.first_comment);
+      const byCaption = row.type === 'story' ? view.media.length : mediaWithCaption(h, igId, row.caption);
+      const evidence = () => `\n  post ${JSON.stringify(row)}\n  events ${JSON.stringify(lane.events(row.id))}\n  simulator ${JSON.stringify(view)}`;
+      comments += view.comments.length;
+      if (!isFinal(row)) report('inflight', `post ${row.id} (${row.type}) ended in ${row.state}${row.state === 'published' ? ` with the first comment ${row.first_comment_state ?? 'owed'}` : ''}${evidence()}`);
+      // Media: one for a published post, none for a failed one, at most one for a flagged one.
+      const expected = row.state === 'published' ? [1] : row.state === 'failed' ? [0] : [0, 1];
+      if (!expected.includes(view.media.length) || !expected.includes(byCaption)) {
+        report('media', `post ${row.id} (${row.type}) is ${row.state} with ${view.media.length} media from its files and ${byCaption} with its caption on Instagram${evidence()}`);
+      } else if (row.state === 'published' && row.ig_media_id !== view.media[0]?.id) {
+        report('media', `post ${row.id} recorded media ${row.ig_media_id} but Instagram made ${view.media[0]?.id}${evidence()}`);
+      }
+      if (view.comments.length > 1 || (row.first_comment_state === 'posted' && view.comments.length !== 1)) {
+        report('comment', `post ${row.id} has ${view.comments.length} first comments on Instagram (state ${row.first_comment_state})${evidence()}`);
+      }
+      if (view.comments.some((c) => c.mediaId !== row.ig_media_id)) report('comment', `post ${row.id}'s first comment is on another media${evidence()}`);
+      // What the owner sees: the link to the post and one "published" line in its status log.
+      const logged = lane.events(row.id).filter((e) => e.step === 'published').length;
+      if (row.state === 'published' && (!row.permalink || logged !== 1)) {
+        report('record', `post ${row.id} (${row.type}) is published with ${row.permalink ? 'a' : 'no'} permalink and ${logged} "published" steps in its log${evidence()}`);
+      }
+    }
+    return comments;
   }
 
   async function trial(lane: Lane, p: TrialPlan, { igId, ids, ms: seedMs }: Seeded): Promise<void> {
@@ -145,12 +192,11 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     const first = lane.startChild(`${p.point}@${p.n}`);
     running.add(first);
     const until = await waitForPosts(lane, ids, first, FIRST_RUN_MS);
-    let killed = false;
-    if (until === 'exited') {
-      const exit = await first.exited;
-      killed = exit.signal === 'SIGKILL';
-      if (!killed) report('process', `the armed server exited with ${exit.code ?? exit.signal} instead of being killed:\n${first.output().slice(-4000)}`);
-    } else await stopChild(first);
+    // Every post may look done in the very instant the last one reaches its point: the exit decides.
+    const exit = until === 'exited' ? { ...(await first.exited), forced: false } : await stopChild(first);
+    const killed = exit.signal === 'SIGKILL' && !exit.forced;
+    if (until === 'exited' && !killed) report('process', `the armed server exited with ${exit.code ?? exit.signal} instead of being killed:\n${first.output().slice(-4000)}`);
+    if (until !== 'exited' && !killed && (exit.forced || exit.code !== 0)) report('process', `SIGTERM did not stop the armed server cleanly (${exit.forced ? 'forced' : `exit ${exit.code ?? exit.signal}`})`);
     running.delete(first);
     const restarted = Date.now();
 
@@ -165,26 +211,8 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     running.delete(second);
     if (stop.forced || stop.code !== 0) report('process', `SIGTERM did not stop the server cleanly (${stop.forced ? 'forced' : `exit ${stop.code ?? stop.signal}`})`);
 
-    let commentsPosted = 0;
     const rows = lane.posts(ids);
-    for (const row of rows) {
-      const view = await simViewOf(h, igId, lane.publicTokens(row.id), row.first_comment);
-      const byCaption = row.type === 'story' ? view.media.length : mediaWithCaption(h, igId, row.caption);
-      const evidence = () => `\n  post ${JSON.stringify(row)}\n  events ${JSON.stringify(lane.events(row.id))}\n  simulator ${JSON.stringify(view)}`;
-      if (!isFinal(row)) report('inflight', `post ${row.id} (${row.type}) ended in ${row.state}${row.state === 'published' ? ` with the first comment ${row.first_comment_state ?? 'owed'}` : ''}${evidence()}`);
-      if ((IN_FLIGHT as readonly string[]).includes(row.state) || row.state === 'held') continue;
-      const expected = row.state === 'published' ? [1] : row.state === 'failed' ? [0] : [0, 1];
-      if (!expected.includes(view.media.length) || !expected.includes(byCaption)) {
-        report('media', `post ${row.id} (${row.type}) is ${row.state} with ${view.media.length} media from its files and ${byCaption} with its caption on Instagram${evidence()}`);
-      } else if (row.state === 'published' && row.ig_media_id !== view.media[0]?.id) {
-        report('media', `post ${row.id} recorded media ${row.ig_media_id} but Instagram made ${view.media[0]?.id}${evidence()}`);
-      }
-      if (view.comments.length > 1 || (row.first_comment_state === 'posted' && view.comments.length !== 1)) {
-        report('comment', `post ${row.id} has ${view.comments.length} first comments on Instagram (state ${row.first_comment_state})${evidence()}`);
-      }
-      if (view.comments.some((c) => c.mediaId !== row.ig_media_id)) report('comment', `post ${row.id}'s first comment is on another media${evidence()}`);
-      commentsPosted += view.comments.length;
-    }
+    const commentsPosted = await checkPosts(lane, igId, rows, report);
     const states = rows.map((r) => (r.reason_key && r.state !== 'published' ? `${r.state}(${r.reason_key})` : r.state));
     const result: TrialResult = { plan: p, killed, states, commentsPosted, ms: Date.now() - seeded, phases: [seedMs, restarted - seeded, finished - restarted, Date.now() - finished] };
     results.push(result);
@@ -199,25 +227,31 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     h = await startCrashSimulator();
     const queue = (ONLY.length > 0 ? ONLY : Array.from({ length: TRIALS }, (_, i) => i)).map(plan);
     const started = Date.now();
-    await Promise.all(
-      Array.from({ length: Math.min(LANES, queue.length) }, async () => {
+    // Two data folders per running child: one is seeded while the other's child works (much of
+    // that is waiting). A folder is never seeded while its own child runs: the server would take
+    // over the files still being prepared (MediaWorker.resume) as if a previous run had left them.
+    const children = semaphore(LANES);
+    let failed = false;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: Math.min(LANES * 2, queue.length) }, async () => {
         const lane = await Lane.open(h, command);
         lanes.push(lane);
-        // The next trial is seeded while this one's child works (it spends much of its time waiting).
-        let current = queue.shift();
-        let seeding = current && seed(lane, current);
-        while (current && seeding) {
-          const seeded = await seeding;
-          const next = queue.shift();
-          seeding = next && seed(lane, next);
-          // Awaited at the top of the loop; this only keeps an early failure from counting as unhandled meanwhile.
-          seeding?.catch(() => undefined);
-          await trial(lane, current, seeded);
-          current = next;
+        for (let p = queue.shift(); p && !failed; p = queue.shift()) {
+          const seeded = await seed(lane, p);
+          const release = await children.acquire();
+          try {
+            if (!failed) await trial(lane, p, seeded);
+          } finally {
+            release();
+          }
         }
-      }),
+      }).map((lane) => lane.catch((error: unknown) => {
+        failed = true;
+        throw error;
+      })),
     );
-    if (VERBOSE) console.log(`test process cpu ${JSON.stringify(process.cpuUsage())}`);
+    const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (broken) throw broken.reason;
     const kills = Object.fromEntries(FAILPOINTS.map((point) => [point, results.filter((r) => r.killed && r.plan.point === point).length]));
     const states = results.flatMap((r) => r.states).reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
     const notReached = results.filter((r) => !r.killed).map((r) => `${r.plan.index}:${r.plan.point}@${r.plan.n}`);
@@ -249,6 +283,10 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     expect(problemsOf('comment'), problemsOf('comment').join('\n\n')).to.deep.equal([]);
   });
 
+  it('a published post shows its permalink and one "published" step in its status log', () => {
+    expect(problemsOf('record'), problemsOf('record').join('\n\n')).to.deep.equal([]);
+  });
+
   it('the server dies only at its failpoint and stops cleanly on SIGTERM after the restart', () => {
     expect(problemsOf('process'), problemsOf('process').join('\n\n')).to.deep.equal([]);
   });
@@ -257,5 +295,44 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     if (ONLY.length > 0 || results.length < FAILPOINTS.length * 3) this.skip();
     const missing = FAILPOINTS.filter((point) => !results.some((r) => r.killed && r.plan.point === point));
     expect(missing).to.deep.equal([]);
+  });
+});
+
+describe('publishing survives a graceful stop (SIGTERM) in the middle of publishing', function () {
+  this.timeout(240_000);
+  let h: SimHarness | undefined;
+  let lane: Lane | undefined;
+  before(async function () {
+    if (ONLY.length > 0) this.skip();
+    const [command] = await Promise.all([serverCommand(), fixtures()]);
+    h = await startCrashSimulator();
+    lane = await Lane.open(h, command);
+  });
+  after(async () => {
+    lane?.close();
+    await h?.close();
+  });
+
+  it('posts being published when the server is stopped are published after the restart, none failed because Qanat was down', async () => {
+    if (!h || !lane) throw new Error('no simulator');
+    const accountId = lane.addAccount(await newSimAccount(h, 900_000));
+    const types: CrashPostType[] = ['carousel', 'reel', 'carousel', 'reel'];
+    const ids: number[] = [];
+    for (const [j, type] of types.entries()) ids.push(await lane.seedPost(accountId, postSpec(random(j), type, 900_000, j, false)));
+    lane.makeDue(ids);
+    const first = lane.startChild();
+    await first.listening;
+    const end = Date.now() + 30_000;
+    while (lane.posts(ids).every((p) => p.state === 'scheduled') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    // `docker stop` or an update while the engine works on the posts.
+    const stopped = await stopChild(first);
+    expect(stopped, first.output().slice(-2000)).to.deep.include({ code: 0, forced: false });
+    const second = lane.startChild();
+    await second.listening;
+    await waitForPosts(lane, ids, second, SECOND_RUN_MS);
+    await stopChild(second);
+    const rows = lane.posts(ids);
+    const evidence = rows.map((row) => `post ${row.id} ${row.type} ${row.state} ${row.reason_key ?? ''}: ${lane?.events(row.id).map((e) => e.step + (e.step === 'failed' ? e.detail : '')).join(' ')}`).join('\n');
+    expect(rows.map((row) => row.state), evidence).to.deep.equal(types.map(() => 'published'));
   });
 });
