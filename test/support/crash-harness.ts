@@ -128,6 +128,12 @@ function problemsOn(html: string): string {
 
 const KEEP_OUTPUT = 64 * 1024;
 
+/** Servers still running when the test process exits (an interrupted run) are not left behind. */
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
 /** One data folder and one port: the child always restarts where it was killed. */
 export class Lane {
   private reader: Database.Database | undefined;
@@ -253,8 +259,12 @@ export class Lane {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    alive.add(child);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    void exited.then(() => heard(false));
+    void exited.then(() => {
+      alive.delete(child);
+      heard(false);
+    });
     return { child, exited, listening, output: () => out };
   }
 

@@ -143,6 +143,8 @@ describe('publishing survives kill -9 at every step (the real server as a child,
   const running = new Set<ChildRun>();
   const results: TrialResult[] = [];
   const problems: Problem[] = [];
+  /** Set when a lane failed or the hook timed out: no new trial or server starts. */
+  let stopping = false;
 
   /** A simulator account of its own and the trial's posts, queued for tomorrow. */
   async function seed(lane: Lane, p: TrialPlan): Promise<Seeded> {
@@ -198,6 +200,7 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     if (until === 'exited' && !killed) report('process', `the armed server exited with ${exit.code ?? exit.signal} instead of being killed:\n${first.output().slice(-4000)}`);
     if (until !== 'exited' && !killed && (exit.forced || exit.code !== 0)) report('process', `SIGTERM did not stop the armed server cleanly (${exit.forced ? 'forced' : `exit ${exit.code ?? exit.signal}`})`);
     running.delete(first);
+    if (stopping) return;
     const restarted = Date.now();
 
     const second = lane.startChild();
@@ -231,22 +234,21 @@ describe('publishing survives kill -9 at every step (the real server as a child,
     // that is waiting). A folder is never seeded while its own child runs: the server would take
     // over the files still being prepared (MediaWorker.resume) as if a previous run had left them.
     const children = semaphore(LANES);
-    let failed = false;
     const outcomes = await Promise.allSettled(
       Array.from({ length: Math.min(LANES * 2, queue.length) }, async () => {
         const lane = await Lane.open(h, command);
         lanes.push(lane);
-        for (let p = queue.shift(); p && !failed; p = queue.shift()) {
+        for (let p = queue.shift(); p && !stopping; p = queue.shift()) {
           const seeded = await seed(lane, p);
           const release = await children.acquire();
           try {
-            if (!failed) await trial(lane, p, seeded);
+            if (!stopping) await trial(lane, p, seeded);
           } finally {
             release();
           }
         }
       }).map((lane) => lane.catch((error: unknown) => {
-        failed = true;
+        stopping = true;
         throw error;
       })),
     );
@@ -264,6 +266,7 @@ describe('publishing survives kill -9 at every step (the real server as a child,
   });
 
   after(async () => {
+    stopping = true;
     await Promise.all([...running].map((run) => stopChild(run, 2_000)));
     for (const lane of lanes) lane.close();
     await h?.close();
