@@ -70,6 +70,8 @@ export function createApp(deps: AppDeps): Qanat {
         // Qanat serves the media it publishes itself; nothing else is fetched.
         mediaOrigins: [config.publicUrl, `http://127.0.0.1:${config.port}`],
         control: false,
+        // The simulator delivers its webhooks to this same process, like Meta would over HTTPS.
+        webhookUrl: `http://127.0.0.1:${config.port}/webhooks/instagram`,
         clock,
         log,
       })

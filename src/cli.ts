@@ -11,7 +11,7 @@ import { ROLES, type Role } from './db/schema.js';
 import { AppError, Invalid } from './errors.js';
 import { ThrottleService } from './features/auth/throttle.service.js';
 import { translatorFor } from './i18n/index.js';
-import { findJob, jobs } from './jobs/registry.js';
+import { findJob, jobs, scheduleOf } from './jobs/registry.js';
 import { runJob } from './jobs/scheduler.js';
 import { StartupError } from './secrets.js';
 import { createServices } from './services.js';
@@ -75,7 +75,7 @@ async function run(booted: Booted, argv: string[]): Promise<number> {
       return 0;
     }
     case 'job:list':
-      for (const job of jobs) process.stdout.write(`${job.name.padEnd(20)} ${job.schedule.padEnd(14)} ${job.description}\n`);
+      for (const job of jobs) process.stdout.write(`${job.name.padEnd(20)} ${scheduleOf(job, booted.config).padEnd(14)} ${job.description}\n`);
       return 0;
     case 'job:run': {
       const job = arg ? findJob(arg) : undefined;

@@ -41,6 +41,10 @@ const schema = z.object({
   INSTAGRAM_APP_SECRET: z.string().min(16, 'looks too short for an app secret').optional(),
   /** Which secret signs webhooks is unconfirmed for Instagram Login; defaults to the app secret. */
   INSTAGRAM_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** What Meta's dashboard sends in the webhook handshake; derived from the data key when unset. */
+  INSTAGRAM_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').max(200).optional(),
+  /** How often the inbox is read from Instagram as a backstop for webhooks. */
+  INBOX_SYNC_MINUTES: z.coerce.number().int().min(1).max(60, 'at most 60 (the backstop must run at least hourly)').default(5),
   GRAPH_API_VERSION: z.string().regex(/^v\d{2}\.0$/, 'must look like v25.0').default('v25.0'),
   GRAPH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.instagram.com'),
   INSTAGRAM_AUTHORIZE_URL: z.url({ protocol: /^https?$/ }).default('https://www.instagram.com/oauth/authorize'),
@@ -110,6 +114,9 @@ export interface InstagramConfig {
   readonly appId: string | undefined;
   readonly appSecret: string | undefined;
   readonly webhookSecret: string | undefined;
+  readonly webhookVerifyToken: string | undefined;
+  /** Minutes between inbox syncs (comments, conversations). */
+  readonly inboxSyncMinutes: number;
   readonly apiVersion: string;
   readonly graphBaseUrl: string;
   readonly authorizeUrl: string;
@@ -127,7 +134,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'SESSION_SECRET', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_WEBHOOK_SECRET'] as const;
+const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'SESSION_SECRET', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_WEBHOOK_SECRET', 'INSTAGRAM_WEBHOOK_VERIFY_TOKEN'] as const;
 
 /** Resolves `NAME_FILE` (Docker secrets) into `NAME`; a variable set both ways is a mistake. */
 function resolveFileVariables(env: Env, problems: string[]): Env {
@@ -196,6 +203,8 @@ export function loadConfig(env: Env = process.env): Config {
       appId: c.INSTAGRAM_APP_ID,
       appSecret: c.INSTAGRAM_APP_SECRET,
       webhookSecret: c.INSTAGRAM_WEBHOOK_SECRET ?? c.INSTAGRAM_APP_SECRET,
+      webhookVerifyToken: c.INSTAGRAM_WEBHOOK_VERIFY_TOKEN,
+      inboxSyncMinutes: c.INBOX_SYNC_MINUTES,
       apiVersion: c.GRAPH_API_VERSION,
       graphBaseUrl: c.GRAPH_BASE_URL.replace(/\/$/, ''),
       authorizeUrl: c.INSTAGRAM_AUTHORIZE_URL,

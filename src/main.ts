@@ -34,6 +34,8 @@ function start(): void {
     }
     scheduler.start();
     services.engine.start();
+    // Webhook events stored but not processed when the last run stopped.
+    services.webhooks.kick();
     const resumed = services.mediaWorker.resume();
     if (resumed > 0) log.info({ posts: resumed }, 'preparing media left unfinished by the last run');
   });
@@ -48,6 +50,8 @@ function start(): void {
       server.closeAllConnections();
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
+    // Open inbox streams end now, or the server would wait for them until the limit.
+    services.inboxLive.closeAll();
     // The publisher stops first: a step in flight may need this server to hand Instagram its files (/m/).
     void services.engine.stop().finally(() => {
       server.close(() => {

@@ -26,6 +26,14 @@ import { armFailpoint } from './features/publishing/failpoints.js';
 import { processIdentity, PublishingEngine } from './features/publishing/publishing.engine.js';
 import { PublishingRepo } from './features/publishing/publishing.repo.js';
 import { PostPublisher } from './features/publishing/publishing.steps.js';
+import { CommentsRepo } from './features/engagement/comments.repo.js';
+import { CommentsService } from './features/engagement/comments.service.js';
+import { ConversationsRepo } from './features/engagement/conversations.repo.js';
+import { IngestService } from './features/engagement/ingest.service.js';
+import { InboxLive } from './features/engagement/live.js';
+import { MessagesService } from './features/engagement/messages.service.js';
+import { SyncService } from './features/engagement/sync.service.js';
+import { WebhookService } from './features/engagement/webhooks.service.js';
 
 export interface Deps {
   config: Config;
@@ -67,7 +75,15 @@ export function createServices(deps: Deps) {
   });
   const engine = new PublishingEngine(publishingRepo, publisher, clock, log, owner, config.publishing.leaseMs);
   posts.onQueueChange(() => engine.poke());
-  return { audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+
+  const inboxLive = new InboxLive();
+  const ingest = new IngestService(accounts.repo, new CommentsRepo(db.orm, cipher), new ConversationsRepo(db.orm, cipher), inboxLive, clock);
+  const inboxSync = new SyncService(accounts, instagram.client.engagement, ingest, inboxLive, clock, log);
+  const webhooks = new WebhookService(db.orm, cipher, ingest, clock, log, { secret: instagram.webhookSecret, verifyToken: instagram.webhookVerifyToken });
+  webhooks.onFollowUp = (followUp) => inboxSync.followUp(followUp);
+  const comments = new CommentsService(accounts, instagram.client.engagement, ingest.comments, inboxLive, audit, clock);
+  const messages = new MessagesService(db.orm, accounts, instagram.client.engagement, ingest.conversations, inboxLive, audit, clock);
+  return { inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -32,6 +32,8 @@ declare global {
       reconnectNeeded: Array<{ id: number; username: string }>;
       /** Unread notifications plus accounts to reconnect: the bell's badge. */
       notificationCount: number;
+      /** The navigation's inbox counts for the current account. */
+      inboxCounts: { comments: number; messages: number };
     }
   }
 }

@@ -37,6 +37,7 @@ export function accountLocals(services: Services) {
     res.locals.currentAccount = undefined;
     res.locals.reconnectNeeded = [];
     res.locals.notificationCount = 0;
+    res.locals.inboxCounts = { comments: 0, messages: 0 };
     if (!res.locals.user) return next();
     const accounts = services.accounts.repo.list().map((a) => ({ id: a.id, username: a.username, status: a.status }));
     res.locals.accountChoices = accounts.map(({ id, username }) => ({ id, username }));
@@ -44,6 +45,7 @@ export function accountLocals(services: Services) {
     res.locals.currentAccount = chosen ? { id: chosen.id, username: chosen.username } : undefined;
     res.locals.reconnectNeeded = accounts.filter((a) => a.status === 'needs_reconnect').map(({ id, username }) => ({ id, username }));
     res.locals.notificationCount = services.notifications.unreadCount() + res.locals.reconnectNeeded.length;
+    if (chosen) res.locals.inboxCounts = { comments: services.comments.needsReplyCount(chosen.id), messages: services.messages.unreadCount(chosen.id) };
     next();
   };
 }

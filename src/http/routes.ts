@@ -20,6 +20,10 @@ import { mediaFileHandlers } from '../features/content/media-files.handlers.js';
 import { planningHandlers } from '../features/content/planning.handlers.js';
 import { postActionHandlers } from '../features/content/post-actions.handlers.js';
 import { notificationsHandlers } from '../features/notifications/notifications.handlers.js';
+import { commentHandlers } from '../features/engagement/comments.handlers.js';
+import { liveHandlers } from '../features/engagement/live.handlers.js';
+import { messageHandlers } from '../features/engagement/messages.handlers.js';
+import { webhookHandlers } from '../features/engagement/webhooks.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -47,12 +51,19 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const planning = planningHandlers(services, clock);
   const hashtags = hashtagHandlers(services);
   const notifications = notificationsHandlers(services);
+  const webhooks = webhookHandlers(services);
+  const comments = commentHandlers(services);
+  const messages = messageHandlers(services, clock, config.publicUrl);
+  const live = liveHandlers(services);
 
   // prettier-ignore
   return [
     { method: 'get',  path: '/healthz',                       access: 'bare',   handler: health.showHealth },
     // Meta fetches media here while a post is queued or in flight; no session, no cookies.
     { method: 'get',  path: '/m/:token',                      access: 'bare',   handler: mediaFiles.servePublicMedia },
+    // Meta's webhook deliveries: signed with the app secret, checked over the raw body (§7).
+    { method: 'get',  path: '/webhooks/instagram',            access: 'bare',   handler: webhooks.verifyWebhook },
+    { method: 'post', path: '/webhooks/instagram',            access: 'bare',   handler: webhooks.receiveWebhook },
     { method: 'get',  path: '/setup',                         access: 'public', handler: setup.showSetupPage },
     { method: 'post', path: '/setup',                         access: 'public', handler: setup.saveSetup },
     { method: 'get',  path: '/login',                         access: 'public', handler: auth.showLoginPage },
@@ -85,11 +96,26 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'post', path: '/posts/:id/delete',              access: 'user',   handler: postActions.removePost },
     { method: 'get',  path: '/notifications',                 access: 'user',   handler: notifications.showNotificationsPage },
     { method: 'post', path: '/notifications/read',            access: 'user',   handler: notifications.saveAllRead },
+    { method: 'get',  path: '/inbox/events',                  access: 'user',   handler: live.showInboxEvents },
+    { method: 'get',  path: '/inbox/comments',                access: 'user',   handler: comments.showCommentsPage },
+    { method: 'get',  path: '/inbox/comments/:commentId',     access: 'user',   handler: comments.showCommentPage },
+    { method: 'post', path: '/inbox/comments/:commentId/reply', access: 'user', handler: comments.replyToComment },
+    { method: 'post', path: '/inbox/comments/:commentId/private-reply', access: 'user', handler: comments.sendPrivateReply },
+    { method: 'post', path: '/inbox/comments/:commentId/hide', access: 'user',  handler: comments.hideComment },
+    { method: 'post', path: '/inbox/comments/:commentId/done', access: 'user',  handler: comments.markCommentDone },
+    { method: 'get',  path: '/inbox/comments/:commentId/delete', access: 'user', handler: comments.showDeleteCommentPage },
+    { method: 'post', path: '/inbox/comments/:commentId/delete', access: 'user', handler: comments.deleteComment },
+    { method: 'post', path: '/inbox/media/:mediaId/comments', access: 'user',   handler: comments.saveCommentsEnabled },
+    { method: 'get',  path: '/inbox/messages',                access: 'user',   handler: messages.showMessagesPage },
+    { method: 'get',  path: '/inbox/messages/:conversationId', access: 'user',  handler: messages.showConversationPage },
+    { method: 'post', path: '/inbox/messages/:conversationId/reply', access: 'user', handler: messages.replyToConversation },
     { method: 'get',  path: '/hashtags',                      access: 'user',   handler: hashtags.showHashtagsPage },
     { method: 'post', path: '/hashtags',                      access: 'user',   handler: hashtags.saveHashtagSet },
     { method: 'post', path: '/hashtags/:id/remove',           access: 'user',   handler: hashtags.removeHashtagSet },
     { method: 'get',  path: '/settings',                      access: 'user',   handler: settings.showProfilePage },
     { method: 'post', path: '/settings/time-zone',            access: 'user',   handler: settings.saveTimeZone },
+    { method: 'get',  path: '/settings/inbox',                access: 'user',   handler: messages.showInboxSettingsPage },
+    { method: 'post', path: '/settings/inbox',                access: 'user',   handler: messages.saveInboxSettings },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },
     { method: 'post', path: '/settings/users',                access: 'user',   handler: users.saveNewUser },

@@ -1,16 +1,35 @@
 // §3.2–3.4 comments and moderation; §4 messaging and private replies; §7.4 webhook subscription.
 import type { Graph } from './graph.js';
-import type { Comment, Conversation, Message, Page, SentMessage, Success } from './types.js';
+import type { Comment, Conversation, Media, Message, Page, SentMessage, Success } from './types.js';
 
 const REPLY_FIELDS = 'id,text,timestamp,username,from,hidden,parent_id';
 export const COMMENT_FIELDS = `id,text,timestamp,username,like_count,hidden,from{id,username},parent_id,replies{${REPLY_FIELDS}}`;
 export const MESSAGE_FIELDS = 'id,created_time,from,to,message';
+/** What the inbox shows of a post a comment was written on (§3.1). */
+export const INBOX_MEDIA_FIELDS = 'id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,timestamp,comments_count,is_comment_enabled';
 
 /** §4.2: text is at most 1000 bytes of UTF-8. */
 export const MESSAGE_MAX_BYTES = 1000;
 
 export class EngagementApi {
   constructor(private readonly graph: Graph) {}
+
+  /** Recent media for the inbox, newest first (§3.1). */
+  recentMedia(token: string, igId: string, limit: number): Promise<Page<Media>> {
+    return this.graph.get<Page<Media>>(token, `${igId}/media`, { fields: INBOX_MEDIA_FIELDS, limit });
+  }
+
+  media(token: string, mediaId: string): Promise<Media> {
+    return this.graph.get<Media>(token, mediaId, { fields: INBOX_MEDIA_FIELDS });
+  }
+
+  comment(token: string, commentId: string): Promise<Comment> {
+    return this.graph.get<Comment>(token, commentId, { fields: REPLY_FIELDS });
+  }
+
+  nextPage<T>(token: string, page: Page<T>): Promise<Page<T>> | undefined {
+    return page.paging?.next ? this.graph.next<Page<T>>(token, page.paging.next) : undefined;
+  }
 
   listComments(token: string, mediaId: string, options: { after?: string; limit?: number } = {}): Promise<Page<Comment>> {
     return this.graph.get<Page<Comment>>(token, `${mediaId}/comments`, { fields: COMMENT_FIELDS, limit: options.limit ?? 50, after: options.after });

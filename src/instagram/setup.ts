@@ -14,6 +14,8 @@ export interface InstagramSetup {
   appId: string;
   appSecret: string;
   webhookSecret: string;
+  /** hub.verify_token for the handshake (§7.1). */
+  webhookVerifyToken: string;
   redirectUri: string;
 }
 
@@ -24,14 +26,16 @@ export function callbackUrl(config: Config): string {
 export function instagramSetup(config: Config, cipher: Cipher, log: Logger, now?: () => number): InstagramSetup {
   const ig = config.instagram;
   const redirectUri = callbackUrl(config);
+  // Not a secret worth a variable of its own: unset, it is derived from the data key (stable, unguessable).
+  const webhookVerifyToken = ig.webhookVerifyToken ?? cipher.deriveSecret('webhook-verify-token').slice(0, 32);
   if (!ig.sandbox && ig.appId && ig.appSecret) {
     const client = new InstagramClient({ endpoints: liveEndpoints(ig), appId: ig.appId, appSecret: ig.appSecret, redirectUri, timeoutMs: ig.timeoutMs, log, ...(now ? { now } : {}) });
-    return { client, sandbox: false, appId: ig.appId, appSecret: ig.appSecret, webhookSecret: ig.webhookSecret ?? ig.appSecret, redirectUri };
+    return { client, sandbox: false, appId: ig.appId, appSecret: ig.appSecret, webhookSecret: ig.webhookSecret ?? ig.appSecret, webhookVerifyToken, redirectUri };
   }
   const appSecret = cipher.deriveSecret('sandbox-app-secret');
   // Server-side calls reach the mounted simulator on loopback; the browser uses PUBLIC_URL.
   const internal = `http://127.0.0.1:${config.port}${SANDBOX_MOUNT}`;
   const endpoints = sandboxEndpoints(internal, ig.apiVersion, `${config.publicUrl}${SANDBOX_MOUNT}`);
   const client = new InstagramClient({ endpoints, appId: DEFAULT_OPTIONS.appId, appSecret, redirectUri, timeoutMs: ig.timeoutMs, log, ...(now ? { now } : {}) });
-  return { client, sandbox: true, appId: DEFAULT_OPTIONS.appId, appSecret, webhookSecret: appSecret, redirectUri };
+  return { client, sandbox: true, appId: DEFAULT_OPTIONS.appId, appSecret, webhookSecret: appSecret, webhookVerifyToken, redirectUri };
 }

@@ -1,4 +1,5 @@
 // Every background job, in one place. Jobs call services only; each returns counts to log.
+import type { Config } from '../config.js';
 import type { Deps } from '../services.js';
 import type { Services } from '../services.js';
 import { publishTick } from './publish-tick.js';
@@ -6,6 +7,7 @@ import { purgeSessions } from './purge-sessions.js';
 import { refreshTokens } from './refresh-tokens.js';
 import { rotateLogs } from './rotate-logs.js';
 import { syncProfiles } from './sync-profiles.js';
+import { purgeInbox, syncInbox } from './inbox.js';
 
 export interface JobContext extends Deps {
   services: Services;
@@ -13,13 +15,17 @@ export interface JobContext extends Deps {
 
 export interface Job {
   name: string;
-  /** node-cron expression (UTC). */
-  schedule: string;
+  /** node-cron expression (UTC), or one built from config where the interval is a setting. */
+  schedule: string | ((config: Config) => string);
   description: string;
   run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
 }
 
-export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles];
+export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox];
+
+export function scheduleOf(job: Job, config: Config): string {
+  return typeof job.schedule === 'function' ? job.schedule(config) : job.schedule;
+}
 
 export function findJob(name: string): Job | undefined {
   return jobs.find((job) => job.name === name);

@@ -1,6 +1,6 @@
 // Starts the registry on node-cron after migrations; never used by tests.
 import cron, { type ScheduledTask } from 'node-cron';
-import { jobs, type Job, type JobContext } from './registry.js';
+import { jobs, scheduleOf, type Job, type JobContext } from './registry.js';
 
 export async function runJob(job: Job, ctx: JobContext): Promise<Record<string, number>> {
   const started = Date.now();
@@ -21,7 +21,7 @@ export class Scheduler {
 
   start(): void {
     for (const job of jobs) {
-      const task = cron.schedule(job.schedule, () => runJob(job, this.ctx).then(() => undefined, () => undefined), {
+      const task = cron.schedule(scheduleOf(job, this.ctx.config), () => runJob(job, this.ctx).then(() => undefined, () => undefined), {
         name: job.name,
         timezone: 'Etc/UTC',
         noOverlap: true,

@@ -18,6 +18,7 @@ import { accountNode, profileRoutes } from './profile.routes.js';
 import { seedState } from './seed.js';
 import { SimState } from './state.js';
 import { WebhookSender } from './webhooks.js';
+import { people, type People } from './people.js';
 
 export interface Simulator {
   app: express.Express;
@@ -27,6 +28,8 @@ export interface Simulator {
   clock: SimClock;
   options: SimulatorOptions;
   webhooks: WebhookSender;
+  /** People commenting and writing DMs (tests, the demo). */
+  people: People;
   stop(): void;
 }
 
@@ -76,5 +79,5 @@ export function createSimulator(input: SimulatorInput): Simulator {
   const app = express();
   app.set('x-powered-by', false);
   app.use(router);
-  return { app, router, state, clock, options, webhooks, stop: () => webhooks.stop() };
+  return { app, router, state, clock, options, webhooks, people: people(ctx), stop: () => webhooks.stop() };
 }

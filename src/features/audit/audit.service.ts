@@ -27,6 +27,10 @@ export const AUDIT_KINDS = [
   'post.cancelled',
   'post.deleted',
   'post.decided',
+  'comment.deleted',
+  'comments.enabled',
+  'comments.disabled',
+  'settings.human_agent',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

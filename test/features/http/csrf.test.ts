@@ -171,7 +171,16 @@ describe('deletes are never GET (security row 13)', () => {
       // /accounts/callback without a state is refused with a page (400); it must change nothing either.
       // No Instagram account exists in this test, so /accounts/:id pages answer 404.
       // Nor do posts (/posts/:id…), and /m/:token with no live token answers 404.
-      const expected = route.path === '/accounts/callback' ? [400] : /^\/(accounts\/:id|posts\/:id|m\/)/.test(route.path) ? [404] : [200, 303];
+      // The webhook handshake without hub.* parameters is refused (400); inbox pages of a comment,
+      // conversation or post that does not exist answer 404; the event stream without an account 204.
+      const expected =
+        route.path === '/accounts/callback' || route.path === '/webhooks/instagram'
+          ? [400]
+          : /^\/(accounts\/:id|posts\/:id|m\/|inbox\/\w+\/:)/.test(route.path)
+            ? [404]
+            : route.path === '/inbox/events'
+              ? [204]
+              : [200, 303];
       expect(res.status, route.path).to.be.oneOf(expected);
     }
     expect(state()).to.equal(before);

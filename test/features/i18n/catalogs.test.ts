@@ -3,6 +3,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { FIT_MODES, NOTIFICATION_KINDS, LANGUAGES, MEDIA_KINDS, MEDIA_STATUSES, POST_STATES, POST_TYPES, ROLES } from '../../../src/db/schema.js';
 import { QUEUE_FILTERS } from '../../../src/features/content/planning.handlers.js';
+import { COMMENT_FILTERS } from '../../../src/features/engagement/comments.service.js';
+import { ATTACHMENT_LABELS } from '../../../src/features/engagement/conversations.repo.js';
+import { CLOSED_REASONS } from '../../../src/features/engagement/messages.service.js';
 import { POST_LOG_STEPS } from '../../../src/features/content/posts.repo.js';
 import { loadCatalog } from '../../../src/i18n/index.js';
 import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
@@ -41,6 +44,9 @@ const DYNAMIC_KEYS = [
   ...POST_LOG_STEPS.map((step) => `content.log.${step}`),
   ...NOTIFICATION_KINDS.map((kind) => `notifications.kind.${kind}`),
   ...['failed', 'held', 'needs_attention'].map((state) => `publishing.status.${state}`),
+  ...COMMENT_FILTERS.map((filter) => `engagement.filter.${filter}`),
+  ...[...ATTACHMENT_LABELS, 'other'].map((kind) => `engagement.messages.kind.${kind}`),
+  ...CLOSED_REASONS.map((reason) => `engagement.window.closed.${reason}`),
 ];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));

@@ -143,4 +143,76 @@
       dragged = null;
     });
   }
+  // Byte counters for direct messages (Instagram counts UTF-8 bytes, not letters).
+  for (const area of document.querySelectorAll('textarea[data-max-bytes]')) {
+    const out = area.parentElement && area.parentElement.querySelector('[data-byte-count]');
+    if (!out || typeof TextEncoder === 'undefined') continue;
+    const max = Number(area.dataset.maxBytes);
+    const encoder = new TextEncoder();
+    const update = function () {
+      const bytes = encoder.encode(area.value.trim()).length;
+      out.textContent = '(' + bytes + ' / ' + max + ')';
+      out.classList.toggle('over', bytes > max);
+    };
+    area.addEventListener('input', update);
+    update();
+  }
+
+  // Live inbox: the server says something changed (server-sent events); the page fetches its own
+  // fresh HTML and swaps the live regions, keeping what the person is typing and which boxes are open.
+  const regions = document.querySelectorAll('[data-live-region]');
+  if (regions.length > 0 && typeof EventSource !== 'undefined' && typeof DOMParser !== 'undefined') {
+    const topics = Array.from(regions).map(function (r) { return r.dataset.liveRegion; });
+    let refreshing = false;
+    let again = false;
+    const refresh = function () {
+      if (refreshing) { again = true; return; }
+      refreshing = true;
+      fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(new Error(String(response.status))); })
+        .then(function (html) {
+          const fresh = new DOMParser().parseFromString(html, 'text/html');
+          for (const region of document.querySelectorAll('[data-live-region]')) {
+            const next = fresh.querySelector('[data-live-region="' + region.dataset.liveRegion + '"]');
+            if (next) swap(region, next);
+          }
+        })
+        .catch(function () { /* the next event or a reload will catch up */ })
+        .finally(function () {
+          refreshing = false;
+          if (again) { again = false; refresh(); }
+        });
+    };
+    const swap = function (region, next) {
+      const typed = {};
+      for (const area of region.querySelectorAll('textarea[id]')) if (area.value) typed[area.id] = area.value;
+      const open = Array.from(region.querySelectorAll('details[open] textarea[id]')).map(function (a) { return a.id; });
+      const active = document.activeElement && region.contains(document.activeElement) ? document.activeElement.id : '';
+      const selection = active && document.activeElement.selectionStart !== undefined ? [document.activeElement.selectionStart, document.activeElement.selectionEnd] : null;
+      region.replaceChildren.apply(region, Array.from(next.childNodes).map(function (n) { return document.importNode(n, true); }));
+      for (const id of Object.keys(typed)) { const area = document.getElementById(id); if (area) area.value = typed[id]; }
+      for (const id of open) { const area = document.getElementById(id); const box = area && area.closest('details'); if (box) box.open = true; }
+      if (active) {
+        const el = document.getElementById(active);
+        if (el) { el.focus(); if (selection && el.setSelectionRange) el.setSelectionRange(selection[0], selection[1]); }
+      }
+    };
+    const updateCounts = function (counts) {
+      const values = { comments: counts.comments, messages: counts.messages, total: counts.comments + counts.messages };
+      for (const el of document.querySelectorAll('[data-inbox-count]')) {
+        const value = values[el.dataset.inboxCount];
+        if (value === undefined) continue;
+        el.textContent = String(value);
+        el.hidden = value === 0;
+      }
+    };
+    const source = new EventSource('/inbox/events');
+    for (const topic of ['comments', 'messages']) {
+      source.addEventListener(topic, function (event) {
+        try { updateCounts(JSON.parse(event.data)); } catch { /* counts stay as they are */ }
+        if (topics.indexOf(topic) !== -1) refresh();
+      });
+    }
+    window.addEventListener('pagehide', function () { source.close(); });
+  }
 })();

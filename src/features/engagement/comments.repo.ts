@@ -1,0 +1,195 @@
+// The comment cache and the media it hangs on. Comment text and usernames are sealed here and
+// opened here, bound to their comment id, so nothing above this file sees ciphertext.
+import { and, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import type { Cipher } from '../../db/crypto.js';
+import { comments, igMedia } from '../../db/schema.engagement.js';
+
+export type MediaRow = typeof igMedia.$inferSelect;
+type CommentRow = typeof comments.$inferSelect;
+
+export interface CachedComment extends Omit<CommentRow, 'text' | 'username'> {
+  text: string;
+  username: string;
+  /** The stored text could not be decrypted (key problem or tampering): shown as unavailable. */
+  unreadable: boolean;
+}
+
+/** What Instagram told us about one comment (webhook or listing). */
+export interface CommentFacts {
+  igCommentId: string;
+  igMediaId: string;
+  parentId: string | null;
+  fromId: string;
+  own: boolean;
+  username: string;
+  text: string;
+  writtenAt: number;
+  /** Only listings say whether it is hidden; a webhook leaves the stored value alone. */
+  hidden?: boolean;
+  likeCount?: number;
+}
+
+export interface MediaFacts {
+  igMediaId: string;
+  mediaType?: string | null;
+  productType?: string | null;
+  caption?: string | null;
+  permalink?: string | null;
+  thumbnailUrl?: string | null;
+  postedAt?: number | null;
+  commentsCount?: number | null;
+  commentsEnabled?: boolean;
+}
+
+const ref = (column: 'text' | 'username', igCommentId: string) => ({ table: 'comments', column, row: igCommentId });
+
+export class CommentsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: Cipher,
+  ) {}
+
+  upsertMedia(accountId: number, facts: MediaFacts, now: number): MediaRow {
+    const fields = Object.fromEntries(Object.entries({ ...facts, fetchedAt: now }).filter(([, v]) => v !== undefined)) as Partial<MediaRow>;
+    return this.db
+      .insert(igMedia)
+      .values({ accountId, igMediaId: facts.igMediaId, fetchedAt: now, ...fields })
+      .onConflictDoUpdate({ target: [igMedia.accountId, igMedia.igMediaId], set: fields })
+      .returning()
+      .get();
+  }
+
+  media(accountId: number, igMediaId: string): MediaRow | undefined {
+    return this.db.select().from(igMedia).where(and(eq(igMedia.accountId, accountId), eq(igMedia.igMediaId, igMediaId))).get();
+  }
+
+  mediaList(accountId: number): MediaRow[] {
+    return this.db.select().from(igMedia).where(eq(igMedia.accountId, accountId)).orderBy(desc(igMedia.postedAt), desc(igMedia.id)).all();
+  }
+
+  /** Insert or refresh; returns whether the comment is new to the cache. */
+  upsert(accountId: number, facts: CommentFacts, now: number): { created: boolean } {
+    const existing = this.db.select({ id: comments.id }).from(comments).where(eq(comments.igCommentId, facts.igCommentId)).get();
+    const sealed = {
+      text: this.cipher.seal(facts.text, ref('text', facts.igCommentId)),
+      username: this.cipher.seal(facts.username, ref('username', facts.igCommentId)),
+    };
+    if (existing) {
+      this.db
+        .update(comments)
+        .set({
+          ...sealed,
+          fetchedAt: now,
+          writtenAt: facts.writtenAt,
+          ...(facts.hidden !== undefined ? { hidden: facts.hidden } : {}),
+          ...(facts.likeCount !== undefined ? { likeCount: facts.likeCount } : {}),
+        })
+        .where(eq(comments.id, existing.id))
+        .run();
+      return { created: false };
+    }
+    this.db
+      .insert(comments)
+      .values({
+        accountId,
+        igCommentId: facts.igCommentId,
+        igMediaId: facts.igMediaId,
+        parentId: facts.parentId,
+        fromId: facts.fromId,
+        own: facts.own,
+        ...sealed,
+        hidden: facts.hidden ?? false,
+        likeCount: facts.likeCount ?? null,
+        writtenAt: facts.writtenAt,
+        fetchedAt: now,
+      })
+      .run();
+    return { created: true };
+  }
+
+  find(accountId: number, igCommentId: string): CachedComment | undefined {
+    const row = this.db.select().from(comments).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).get();
+    return row ? this.open(row) : undefined;
+  }
+
+  /** Every cached comment of the account, newest first (the cache holds at most a day of them). */
+  all(accountId: number): CachedComment[] {
+    return this.db.select().from(comments).where(eq(comments.accountId, accountId)).orderBy(desc(comments.writtenAt), desc(comments.id)).all().map((row) => this.open(row));
+  }
+
+  /** A comment and its replies leave together (Instagram deletes replies with their comment). */
+  remove(accountId: number, igCommentId: string): void {
+    this.db
+      .delete(comments)
+      .where(and(eq(comments.accountId, accountId), or(eq(comments.igCommentId, igCommentId), eq(comments.parentId, igCommentId))))
+      .run();
+  }
+
+  /** After a complete listing of one media: whatever Instagram no longer lists was deleted there. */
+  removeMissing(accountId: number, igMediaId: string, seen: string[]): number {
+    const where = and(eq(comments.accountId, accountId), eq(comments.igMediaId, igMediaId), seen.length > 0 ? notInArray(comments.igCommentId, seen) : undefined);
+    return this.db.delete(comments).where(where).run().changes;
+  }
+
+  setHidden(accountId: number, igCommentId: string, hidden: boolean): void {
+    this.db.update(comments).set({ hidden }).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).run();
+  }
+
+  setPrivateReply(accountId: number, igCommentId: string, at: number): void {
+    this.db.update(comments).set({ privateReplyAt: at }).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).run();
+  }
+
+  setDone(accountId: number, igCommentId: string, at: number | null): void {
+    this.db.update(comments).set({ doneAt: at }).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).run();
+  }
+
+  setCommentsEnabled(accountId: number, igMediaId: string, enabled: boolean): void {
+    this.db.update(igMedia).set({ commentsEnabled: enabled }).where(and(eq(igMedia.accountId, accountId), eq(igMedia.igMediaId, igMediaId))).run();
+  }
+
+  /** Rows Instagram has not confirmed since `cutoff` (the 24 h promise); media go once no comment needs them. */
+  purgeOlderThan(cutoff: number): { comments: number; media: number } {
+    const removed = this.db.delete(comments).where(lt(comments.fetchedAt, cutoff)).run().changes;
+    const stillUsed = this.db.select({ id: comments.igMediaId }).from(comments);
+    const media = this.db
+      .delete(igMedia)
+      .where(and(lt(igMedia.fetchedAt, cutoff), notInArray(igMedia.igMediaId, stillUsed)))
+      .run().changes;
+    return { comments: removed, media };
+  }
+
+  /** Media ids the cache already knows of (a webhook for an unknown one triggers a read). */
+  knownMedia(accountId: number, ids: string[]): Set<string> {
+    if (ids.length === 0) return new Set();
+    return new Set(
+      this.db
+        .select({ id: igMedia.igMediaId })
+        .from(igMedia)
+        .where(and(eq(igMedia.accountId, accountId), inArray(igMedia.igMediaId, ids), sql`${igMedia.postedAt} IS NOT NULL`))
+        .all()
+        .map((r) => r.id),
+    );
+  }
+
+  /**
+   * Top-level comments by other people since `since`, visible, not marked done, with no reply from
+   * the account (public or private): counted in SQL so the navigation badge decrypts nothing.
+   */
+  needsReplyCount(accountId: number, since: number): number {
+    const row = this.db.get<{ n: number }>(sql`
+      SELECT count(*) AS n FROM comments c
+      WHERE c.account_id = ${accountId} AND c.parent_id IS NULL AND c.own = 0 AND c.hidden = 0 AND c.written_at >= ${since}
+        AND c.done_at IS NULL AND c.private_reply_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.ig_comment_id AND r.own = 1)`);
+    return row.n;
+  }
+
+  private open(row: CommentRow): CachedComment {
+    try {
+      return { ...row, text: this.cipher.open(row.text, ref('text', row.igCommentId)), username: this.cipher.open(row.username, ref('username', row.igCommentId)), unreadable: false };
+    } catch {
+      return { ...row, text: '', username: '', unreadable: true };
+    }
+  }
+}
