@@ -207,6 +207,8 @@
       }
     };
     const source = new EventSource('/inbox/events');
+    // Marks the page as listening (handy for people debugging, and for the browser tests).
+    source.addEventListener('open', function () { document.documentElement.dataset.inboxLive = 'open'; });
     for (const topic of ['comments', 'messages']) {
       source.addEventListener(topic, function (event) {
         try { updateCounts(JSON.parse(event.data)); } catch { /* counts stay as they are */ }
