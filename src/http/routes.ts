@@ -97,6 +97,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'get',  path: '/notifications',                 access: 'user',   handler: notifications.showNotificationsPage },
     { method: 'post', path: '/notifications/read',            access: 'user',   handler: notifications.saveAllRead },
     { method: 'get',  path: '/inbox/events',                  access: 'user',   handler: live.showInboxEvents },
+    { method: 'post', path: '/inbox/sync',                    access: 'user',   handler: comments.syncInbox },
     { method: 'get',  path: '/inbox/comments',                access: 'user',   handler: comments.showCommentsPage },
     { method: 'get',  path: '/inbox/comments/:commentId',     access: 'user',   handler: comments.showCommentPage },
     { method: 'post', path: '/inbox/comments/:commentId/reply', access: 'user', handler: comments.replyToComment },

@@ -124,6 +124,19 @@ export function commentHandlers(services: Services) {
       res.redirect(303, top ? `/inbox/comments/${top}` : '/inbox/comments');
     },
 
+    /** "Check Instagram now": the sync job's work for the shown account, at once. */
+    async syncInbox(req: Request, res: Response): Promise<void> {
+      const back = safeReturnPath((req.body as Record<string, unknown>)['returnTo'], '/inbox/comments');
+      try {
+        const counts = await services.inboxSync.syncNow(currentUser(res), accountOf(res));
+        flash(req, counts.failed > 0 ? 'error' : 'success', counts.failed > 0 ? 'engagement.flash.syncFailed' : 'engagement.flash.synced', { comments: counts.comments, messages: counts.messages });
+      } catch (error) {
+        if (!(error instanceof ActionRefused)) throw error;
+        flash(req, 'error', error.messageKey, error.params);
+      }
+      res.redirect(303, back);
+    },
+
     /** §3.4: comments on or off for one post, from the per-post view. */
     async saveCommentsEnabled(req: Request, res: Response): Promise<void> {
       const mediaId = String(req.params['mediaId'] ?? '');

@@ -46,6 +46,7 @@ export function messageHandlers(services: Services, clock: Clock, publicUrl: str
         title: 'engagement.messages.title',
         conversations: account ? messages.list(account.id) : [],
         hasAccount: account !== undefined,
+        canAct: canModerate(currentUser(res)),
         webhooksOn: accountRow?.webhookSubscribed ?? false,
       });
     },

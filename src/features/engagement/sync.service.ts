@@ -2,6 +2,7 @@
 // with their messages, into the cache. Every read also refreshes `fetched_at`, which is what
 // keeps a row past the 24 h purge; what Instagram no longer shows falls out of the cache.
 import type { Clock } from '../../clock.js';
+import { Forbidden, NotFound } from '../../errors.js';
 import { GraphError } from '../../instagram/graph-error.js';
 import type { EngagementApi } from '../../instagram/engagement.js';
 import type { Comment, Conversation, Media, Page } from '../../instagram/types.js';
@@ -11,6 +12,9 @@ import type { AccountsService } from '../accounts/accounts.service.js';
 import type { MediaFacts } from './comments.repo.js';
 import type { FollowUp, IngestService } from './ingest.service.js';
 import type { InboxLive } from './live.js';
+import type { Actor } from '../users/users.service.js';
+import { canModerate } from './comments.service.js';
+import { ActionRefused } from './refusals.js';
 
 export interface SyncLimits {
   /** Recent media whose comments are read (§3.1 pages hold 25; we ask for this many). */
@@ -65,6 +69,15 @@ export class SyncService {
     private readonly log: Logger,
     private readonly limits: SyncLimits = DEFAULT_SYNC_LIMITS,
   ) {}
+
+  /** "Check Instagram now" from the inbox: owners and editors, one account. */
+  async syncNow(actor: Actor, accountId: number): Promise<SyncCounts> {
+    if (!canModerate(actor)) throw new Forbidden('engagement.error.viewerOnly');
+    const account = this.accounts.repo.findById(accountId);
+    if (!account) throw new NotFound('accounts.error.notFound');
+    if (account.status !== 'ok') throw new ActionRefused('instagram.errorClass.reconnect.text', {}, 'instagram.errorClass.reconnect.title');
+    return this.syncAccount(account);
+  }
 
   async syncAll(): Promise<SyncCounts> {
     const total: SyncCounts = { accounts: 0, media: 0, comments: 0, conversations: 0, messages: 0, failed: 0 };
