@@ -1,6 +1,6 @@
 // The comment cache and the media it hangs on. Comment text and usernames are sealed here and
 // opened here, bound to their comment id, so nothing above this file sees ciphertext.
-import { and, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
 import { comments, igMedia } from '../../db/schema.engagement.js';
@@ -157,19 +157,6 @@ export class CommentsRepo {
       .where(and(lt(igMedia.fetchedAt, cutoff), notInArray(igMedia.igMediaId, stillUsed)))
       .run().changes;
     return { comments: removed, media };
-  }
-
-  /** Media ids the cache already knows of (a webhook for an unknown one triggers a read). */
-  knownMedia(accountId: number, ids: string[]): Set<string> {
-    if (ids.length === 0) return new Set();
-    return new Set(
-      this.db
-        .select({ id: igMedia.igMediaId })
-        .from(igMedia)
-        .where(and(eq(igMedia.accountId, accountId), inArray(igMedia.igMediaId, ids), sql`${igMedia.postedAt} IS NOT NULL`))
-        .all()
-        .map((r) => r.id),
-    );
   }
 
   /**

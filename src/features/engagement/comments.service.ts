@@ -139,7 +139,7 @@ export class CommentsService {
         this.clock.now(),
       );
     } catch (error) {
-      throw await this.explain(accountId, token, comment, error);
+      throw await this.explain(accountId, token, comment, error, 'reply');
     }
     this.live.changed(accountId, 'comments');
   }
@@ -245,7 +245,7 @@ export class CommentsService {
    * A refusal about a comment: when Instagram's answer is vague (code 100), read the comment and
    * its post again to say the real reason (hidden, deleted, comments turned off) and fix the cache.
    */
-  private async explain(accountId: number, token: string, comment: CachedComment, error: unknown): Promise<Error> {
+  private async explain(accountId: number, token: string, comment: CachedComment, error: unknown, action: 'reply' | 'other' = 'other'): Promise<Error> {
     if (!isGraphError(error)) return error instanceof Error ? error : new Error(String(error));
     if (error.code !== 100 || error.subcode === 2534025) return this.graphRefusal(accountId, error);
     if (isGone(error)) {
@@ -253,6 +253,8 @@ export class CommentsService {
       this.live.changed(accountId, 'comments');
       return new ActionRefused('engagement.refused.deleted');
     }
+    // Only a reply is refused for being hidden or for comments being off.
+    if (action !== 'reply') return this.graphRefusal(accountId, error);
     try {
       const fresh = await this.api.comment(token, comment.igCommentId);
       if (fresh.hidden) {

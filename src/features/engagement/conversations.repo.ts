@@ -73,11 +73,6 @@ export class ConversationsRepo {
     return row ? this.open(row) : undefined;
   }
 
-  byParticipant(accountId: number, participantId: string): CachedConversation | undefined {
-    const row = this.db.select().from(conversations).where(and(eq(conversations.accountId, accountId), eq(conversations.participantId, participantId))).get();
-    return row ? this.open(row) : undefined;
-  }
-
   /** Insert or refresh one message; the conversation's times follow. Returns whether it is new. */
   upsertMessage(conversationId: number, facts: MessageFacts, now: number): { created: boolean } {
     return this.db.transaction((tx) => {
