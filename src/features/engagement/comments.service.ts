@@ -97,7 +97,8 @@ export class CommentsService {
   }
 
   list(accountId: number, query: CommentQuery): CommentPage {
-    const needle = query.search ? fold(query.search.trim()) : '';
+    // "@name" finds the name: usernames are stored without the @.
+    const needle = query.search ? fold(query.search.trim().replace(/^@+/, '')) : '';
     const matches = this.threads(accountId).filter((t) => {
       if (query.filter === 'needs_reply' && !t.needsReply) return false;
       if (query.filter === 'hidden' && !t.comment.hidden) return false;
