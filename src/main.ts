@@ -55,7 +55,8 @@ function start(): void {
     // The publisher stops first: a step in flight may need this server to hand Instagram its files (/m/).
     void services.engine.stop().finally(() => {
       server.close(() => {
-        void scheduler.stop().finally(() => {
+        // Webhook events already answered are applied before the database closes.
+        void Promise.all([scheduler.stop(), services.webhooks.idle()]).finally(() => {
           db.close();
           log.info('stopped');
           log.flush();
