@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     files: ['views/assets/js/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', URL: 'readonly', fetch: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly', URLSearchParams: 'readonly', TextEncoder: 'readonly', DOMParser: 'readonly', EventSource: 'readonly' } },
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', URL: 'readonly', fetch: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly', URLSearchParams: 'readonly', TextEncoder: 'readonly', DOMParser: 'readonly', EventSource: 'readonly', Chart: 'readonly', getComputedStyle: 'readonly' } },
   },
   {
     files: ['**/*.cjs'],

@@ -3,7 +3,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { redactUrl } from './log.js';
-import { assetsDir, viewsDir } from './paths.js';
+import { assetsDir, chartJsDir, viewsDir } from './paths.js';
 import { createServices, type Deps, type Services } from './services.js';
 import { verifyCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -57,6 +57,8 @@ export function createApp(deps: AppDeps): Qanat {
 
   app.use(requestLogger(log));
   app.use(securityHeaders(config.secureCookies));
+  // Chart.js from our own origin (no CDN, CSP intact), for the analytics charts.
+  app.use('/assets/vendor', express.static(chartJsDir, { index: false, fallthrough: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: config.env === 'production' ? '7d' : 0 }));
   app.use(buildBareRouter(routes));
   // Sandbox mode: the simulator stands in for Instagram's hosts, before sessions and CSRF

@@ -45,6 +45,8 @@ const schema = z.object({
   INSTAGRAM_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').max(200).optional(),
   /** How often the inbox is read from Instagram as a backstop for webhooks. */
   INBOX_SYNC_MINUTES: z.coerce.number().int().min(1).max(60, 'at most 60 (the backstop must run at least hourly)').default(5),
+  /** How far back daily account insights are read the first time (Instagram keeps two years). */
+  INSIGHTS_BACKFILL_DAYS: z.coerce.number().int().min(1).max(729, 'at most 729 (Instagram keeps two years)').default(729),
   GRAPH_API_VERSION: z.string().regex(/^v\d{2}\.0$/, 'must look like v25.0').default('v25.0'),
   GRAPH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.instagram.com'),
   INSTAGRAM_AUTHORIZE_URL: z.url({ protocol: /^https?$/ }).default('https://www.instagram.com/oauth/authorize'),
@@ -117,6 +119,8 @@ export interface InstagramConfig {
   readonly webhookVerifyToken: string | undefined;
   /** Minutes between inbox syncs (comments, conversations). */
   readonly inboxSyncMinutes: number;
+  /** Days of daily insights read the first time an account is analysed. */
+  readonly insightsBackfillDays: number;
   readonly apiVersion: string;
   readonly graphBaseUrl: string;
   readonly authorizeUrl: string;
@@ -205,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
       webhookSecret: c.INSTAGRAM_WEBHOOK_SECRET ?? c.INSTAGRAM_APP_SECRET,
       webhookVerifyToken: c.INSTAGRAM_WEBHOOK_VERIFY_TOKEN,
       inboxSyncMinutes: c.INBOX_SYNC_MINUTES,
+      insightsBackfillDays: c.INSIGHTS_BACKFILL_DAYS,
       apiVersion: c.GRAPH_API_VERSION,
       graphBaseUrl: c.GRAPH_BASE_URL.replace(/\/$/, ''),
       authorizeUrl: c.INSTAGRAM_AUTHORIZE_URL,

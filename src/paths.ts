@@ -18,3 +18,5 @@ export const viewsDir = path.join(projectRoot, 'views');
 export const assetsDir = path.join(projectRoot, 'views', 'assets');
 export const migrationsDir = path.join(projectRoot, 'migrations');
 export const localesDir = path.join(projectRoot, 'src', 'i18n');
+/** Chart.js's browser build, served at /assets/vendor (the analytics charts). */
+export const chartJsDir = path.join(projectRoot, 'node_modules', 'chart.js', 'dist');

@@ -34,6 +34,9 @@ import { InboxLive } from './features/engagement/live.js';
 import { MessagesService } from './features/engagement/messages.service.js';
 import { SyncService } from './features/engagement/sync.service.js';
 import { WebhookService } from './features/engagement/webhooks.service.js';
+import { AnalyticsRepo } from './features/analytics/analytics.repo.js';
+import { AnalyticsService } from './features/analytics/analytics.service.js';
+import { CollectService } from './features/analytics/collect.service.js';
 
 export interface Deps {
   config: Config;
@@ -83,7 +86,10 @@ export function createServices(deps: Deps) {
   webhooks.onFollowUp = (followUp) => inboxSync.followUp(followUp);
   const comments = new CommentsService(accounts, instagram.client.engagement, ingest.comments, inboxLive, audit, clock);
   const messages = new MessagesService(db.orm, accounts, instagram.client.engagement, ingest.conversations, inboxLive, audit, clock);
-  return { inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+  const analyticsRepo = new AnalyticsRepo(db.orm);
+  const insights = new CollectService(accounts, instagram.client.insights, instagram.client.engagement, analyticsRepo, clock, log, { backfillDays: config.instagram.insightsBackfillDays });
+  const analytics = new AnalyticsService(accounts, analyticsRepo, insights, clock);
+  return { insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -24,6 +24,7 @@ import { commentHandlers } from '../features/engagement/comments.handlers.js';
 import { liveHandlers } from '../features/engagement/live.handlers.js';
 import { messageHandlers } from '../features/engagement/messages.handlers.js';
 import { webhookHandlers } from '../features/engagement/webhooks.handlers.js';
+import { analyticsHandlers } from '../features/analytics/analytics.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -55,6 +56,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const comments = commentHandlers(services);
   const messages = messageHandlers(services, clock, config.publicUrl);
   const live = liveHandlers(services);
+  const analytics = analyticsHandlers(services, clock);
 
   // prettier-ignore
   return [
@@ -110,6 +112,10 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'get',  path: '/inbox/messages',                access: 'user',   handler: messages.showMessagesPage },
     { method: 'get',  path: '/inbox/messages/:conversationId', access: 'user',  handler: messages.showConversationPage },
     { method: 'post', path: '/inbox/messages/:conversationId/reply', access: 'user', handler: messages.replyToConversation },
+    { method: 'get',  path: '/analytics',                     access: 'user',   handler: analytics.showAnalyticsPage },
+    { method: 'get',  path: '/analytics/report',              access: 'user',   handler: analytics.showReportPage },
+    { method: 'get',  path: '/analytics/export/:series',      access: 'user',   handler: analytics.exportCsv },
+    { method: 'post', path: '/analytics/refresh',             access: 'user',   handler: analytics.refreshAnalytics },
     { method: 'get',  path: '/hashtags',                      access: 'user',   handler: hashtags.showHashtagsPage },
     { method: 'post', path: '/hashtags',                      access: 'user',   handler: hashtags.saveHashtagSet },
     { method: 'post', path: '/hashtags/:id/remove',           access: 'user',   handler: hashtags.removeHashtagSet },

@@ -9,7 +9,8 @@ export function securityHeaders(secure: boolean) {
         defaultSrc: ["'none'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
+        // Post thumbnails in analytics come from Instagram's CDN (images only; nothing runs from there).
+        imgSrc: ["'self'", 'data:', 'blob:', 'https://*.cdninstagram.com', 'https://*.fbcdn.net'],
         // The composer previews prepared videos from our own origin.
         mediaSrc: ["'self'"],
         fontSrc: ["'self'"],

@@ -8,6 +8,7 @@ import { refreshTokens } from './refresh-tokens.js';
 import { rotateLogs } from './rotate-logs.js';
 import { syncProfiles } from './sync-profiles.js';
 import { purgeInbox, syncInbox } from './inbox.js';
+import { insightsAudience, insightsDaily } from './insights.js';
 
 export interface JobContext extends Deps {
   services: Services;
@@ -21,7 +22,7 @@ export interface Job {
   run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
 }
 
-export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox];
+export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox, insightsDaily, insightsAudience];
 
 export function scheduleOf(job: Job, config: Config): string {
   return typeof job.schedule === 'function' ? job.schedule(config) : job.schedule;

@@ -31,9 +31,14 @@ function usageHeaders(res: Response, igId: string, percent: number, regainMinute
   );
 }
 
+const REQUEST_LOG_SIZE = 5000;
+
 export function faultMiddleware(ctx: SimContext) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     ctx.state.counters.requests += 1;
+    const query = Object.fromEntries(Object.entries(req.query).filter(([key, value]) => key !== 'access_token' && typeof value === 'string')) as Record<string, string>;
+    ctx.state.requestLog.push({ method: req.method, path: req.path, query });
+    if (ctx.state.requestLog.length > REQUEST_LOG_SIZE) ctx.state.requestLog.splice(0, ctx.state.requestLog.length - REQUEST_LOG_SIZE);
     const igId = ctx.state.accounts.size > 0 ? ctx.state.primaryAccount().igId : '0';
     const fault = take(ctx, req.path);
     if (!fault) {

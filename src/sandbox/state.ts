@@ -174,6 +174,8 @@ export class SimState {
   /** Successful publishes per account, for the rolling 24 h quota (§2.6). */
   readonly publishes: Array<{ igId: string; at: number; containerId: string }> = [];
   faults: SimFault[] = [];
+  /** The newest Graph requests (method, path and query; never the token), for tests that check what was asked. */
+  readonly requestLog: Array<{ method: string; path: string; query: Record<string, string> }> = [];
   readonly counters = {
     requests: 0,
     /** media_publish calls per container id, successful or not. */

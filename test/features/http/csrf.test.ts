@@ -176,7 +176,7 @@ describe('deletes are never GET (security row 13)', () => {
       const expected =
         route.path === '/accounts/callback' || route.path === '/webhooks/instagram'
           ? [400]
-          : /^\/(accounts\/:id|posts\/:id|m\/|inbox\/\w+\/:)/.test(route.path)
+          : /^\/(accounts\/:id|posts\/:id|m\/|inbox\/\w+\/:|analytics\/export\/:)/.test(route.path)
             ? [404]
             : route.path === '/inbox/events'
               ? [204]

@@ -6,6 +6,9 @@ import { QUEUE_FILTERS } from '../../../src/features/content/planning.handlers.j
 import { COMMENT_FILTERS } from '../../../src/features/engagement/comments.service.js';
 import { ATTACHMENT_LABELS } from '../../../src/features/engagement/conversations.repo.js';
 import { CLOSED_REASONS } from '../../../src/features/engagement/messages.service.js';
+import { POST_SORTS, RANGE_CHOICES } from '../../../src/features/analytics/analytics.calc.js';
+import { CSV_SERIES, KPI_METRICS } from '../../../src/features/analytics/analytics.service.js';
+import { AUDIENCE_BREAKDOWNS } from '../../../src/db/schema.analytics.js';
 import { POST_LOG_STEPS } from '../../../src/features/content/posts.repo.js';
 import { loadCatalog } from '../../../src/i18n/index.js';
 import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
@@ -47,6 +50,15 @@ const DYNAMIC_KEYS = [
   ...COMMENT_FILTERS.map((filter) => `engagement.filter.${filter}`),
   ...[...ATTACHMENT_LABELS, 'other'].map((kind) => `engagement.messages.kind.${kind}`),
   ...CLOSED_REASONS.map((reason) => `engagement.window.closed.${reason}`),
+  ...KPI_METRICS.map((metric) => `analytics.metric.${metric}`),
+  ...POST_SORTS.map((sort) => `analytics.sort.${sort}`),
+  ...['FEED', 'REELS'].map((type) => `analytics.productType.${type}`),
+  ...[0, 1, 2, 3, 4, 5, 6].map((day) => `analytics.weekday.${day}`),
+  ...AUDIENCE_BREAKDOWNS.map((b) => `analytics.audience.${b}`),
+  ...['F', 'M', 'U'].map((g) => `analytics.gender.${g}`),
+  ...RANGE_CHOICES.map((c) => `analytics.range.${c}`),
+  ...['dates', 'order', 'future', 'tooLong'].map((e) => `analytics.range.error.${e}`),
+  ...CSV_SERIES.map((series) => `analytics.export.${series}`),
 ];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));
