@@ -81,9 +81,16 @@ export function analyticsHandlers(services: Services, clock: Clock) {
     },
 
     async refreshAnalytics(req: Request, res: Response): Promise<void> {
-      const counts = await analytics.refresh(currentUser(res), accountOf(res));
+      const back = safeReturnPath((req.body as Record<string, unknown>)['returnTo'], '/analytics');
+      const accountId = accountOf(res);
+      if (services.accounts.repo.findById(accountId)?.status !== 'ok') {
+        // Stored numbers stay visible; reading more needs the account reconnected first.
+        flash(req, 'error', 'instagram.errorClass.reconnect.text');
+        return res.redirect(303, back);
+      }
+      const counts = await analytics.refresh(currentUser(res), accountId);
       flash(req, counts.failed > 0 ? 'error' : 'success', counts.failed > 0 ? 'analytics.flash.refreshFailed' : 'analytics.flash.refreshed', { days: counts.days, posts: counts.media });
-      res.redirect(303, safeReturnPath((req.body as Record<string, unknown>)['returnTo'], '/analytics'));
+      res.redirect(303, back);
     },
   };
 }
