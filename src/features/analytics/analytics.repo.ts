@@ -48,12 +48,14 @@ export class AnalyticsRepo {
       .all();
   }
 
-  saveMedia(accountId: number, facts: MediaInsightFacts, now: number): void {
+  /** With `keepNumbers`, a post already stored keeps its numbers (this read of them failed). */
+  saveMedia(accountId: number, facts: MediaInsightFacts, now: number, keepNumbers = false): void {
     const row = { ...facts, accountId, fetchedAt: now };
+    const { views: _v, reach: _r, likes: _l, comments: _c, saved: _s, shares: _sh, totalInteractions: _t, avgWatchMs: _a, skipRate: _k, ...described } = row;
     this.db
       .insert(mediaInsights)
       .values(row)
-      .onConflictDoUpdate({ target: [mediaInsights.accountId, mediaInsights.igMediaId], set: row })
+      .onConflictDoUpdate({ target: [mediaInsights.accountId, mediaInsights.igMediaId], set: keepNumbers ? described : row })
       .run();
   }
 

@@ -162,6 +162,7 @@ export class CollectService {
   private async collectOne(account: AccountRow, token: string, media: Media, postedAt: number): Promise<void> {
     const reel = media.media_product_type === 'REELS';
     const values = new Map<string, number>();
+    let failed = false;
     try {
       const page = await this.insights.media(token, media.id, [...(reel ? REELS_MEDIA_METRICS : FEED_MEDIA_METRICS)]);
       for (const insight of page.data) {
@@ -172,6 +173,7 @@ export class CollectService {
       // One post without insights (too few viewers, removed meanwhile) must not stop the others.
       if (!(error instanceof GraphError) || error.errorClass === 'reconnect' || error.errorClass === 'throttled') throw error;
       this.log.info({ media: media.id, code: error.code, subcode: error.subcode }, 'no insights for this post');
+      failed = true;
     }
     const facts: MediaInsightFacts = {
       igMediaId: media.id,
@@ -191,7 +193,8 @@ export class CollectService {
       avgWatchMs: values.get('ig_reels_avg_watch_time') ?? null,
       skipRate: values.get('reels_skip_rate') ?? null,
     };
-    this.repo.saveMedia(account.id, facts, this.clock.now());
+    // A failed read must not wipe numbers an earlier night stored.
+    this.repo.saveMedia(account.id, facts, this.clock.now(), failed);
   }
 
   /** Follower demographics, one breakdown per call (§5.1); nothing under 100 followers. */
