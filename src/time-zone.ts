@@ -105,6 +105,27 @@ function offsetMinutes(at: number, zone: string): number {
   return Math.round((asUtc - Math.floor(at / 1000) * 1000) / 60_000);
 }
 
+const weekdayHourFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Weekday (0 = Monday) and hour in the zone: what the best-time heatmap needs, from one short
+ * format call (toLocal does two full ones).
+ */
+export function weekdayHour(at: number, zone: string): { weekday: number; hour: number } {
+  let f = weekdayHourFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', hourCycle: 'h23' });
+    weekdayHourFormatters.set(zone, f);
+  }
+  let weekday = -1;
+  let hour = 0;
+  for (const p of f.formatToParts(at)) {
+    if (p.type === 'weekday') weekday = WEEKDAYS.indexOf(p.value);
+    else if (p.type === 'hour') hour = Number(p.value) % 24;
+  }
+  return { weekday, hour };
+}
+
 export function toLocal(at: number, zone: string): LocalTime {
   const p = parts(at, zone);
   return {

@@ -1,7 +1,7 @@
 // The numbers on the analytics page, as pure functions over stored rows: date ranges, period
 // totals and their change, follower history, engagement rate and the best-time heatmap.
 // "No data" stays null all the way to the page; it is never turned into a zero.
-import { toLocal } from '../../time-zone.js';
+import { weekdayHour } from '../../time-zone.js';
 import type { DayValue, MediaInsightRow } from './analytics.repo.js';
 
 const DAY_MS = 86_400_000;
@@ -85,15 +85,40 @@ export interface Kpi {
   change: number | null;
 }
 
-export function kpis(values: DayValue[], metrics: readonly string[], range: Range): Kpi[] {
-  const before = previousOf(range);
+/** Per metric: sum and days with data, as the repository's `totals` returns them. */
+export type Totals = Map<string, { sum: number; days: number }>;
+
+export function totalsOf(values: DayValue[], range: { from: string; to: string }): Totals {
+  const out: Totals = new Map();
+  for (const v of values) {
+    if (v.day < range.from || v.day > range.to) continue;
+    const t = out.get(v.metric) ?? { sum: 0, days: 0 };
+    t.sum += v.value;
+    t.days += 1;
+    out.set(v.metric, t);
+  }
+  return out;
+}
+
+export function kpisFromTotals(current: Totals, before: Totals, metrics: readonly string[]): Kpi[] {
   return metrics.map((metric) => {
-    const value = total(values, metric, range);
-    const previous = total(values, metric, before);
+    const now = current.get(metric);
+    const then = before.get(metric);
+    const value = now ? now.sum : null;
+    const previous = then ? then.sum : null;
     // A previous period with fewer days of data (history starts inside it) would make any change look huge.
-    const comparable = daysWith(values, metric, before) >= daysWith(values, metric, range);
+    const comparable = (then?.days ?? 0) >= (now?.days ?? 0);
     return { metric, value, previous, change: comparable ? change(value, previous) : null };
   });
+}
+
+export function kpis(values: DayValue[], metrics: readonly string[], range: Range): Kpi[] {
+  return kpisFromTotals(totalsOf(values, range), totalsOf(values, previousOf(range)), metrics);
+}
+
+/** Engagement rate of a period from its totals; null without reach. */
+export function engagementOf(totals: Totals): number | null {
+  return engagementRate(totals.get('total_interactions')?.sum ?? null, totals.get('reach')?.sum ?? null);
 }
 
 /** Interactions per account reached, in percent; null without reach. */
@@ -155,8 +180,8 @@ export function bestTimes(posts: MediaInsightRow[], zone: string): { cells: Heat
   const sums = new Map<string, { posts: number; rateSum: number; rated: number }>();
   let basedOn = 0;
   for (const post of posts) {
-    const local = toLocal(post.postedAt, zone);
-    const key = `${local.weekday}:${Number(local.time.slice(0, 2))}`;
+    const local = weekdayHour(post.postedAt, zone);
+    const key = `${local.weekday}:${local.hour}`;
     const cell = sums.get(key) ?? { posts: 0, rateSum: 0, rated: 0 };
     cell.posts += 1;
     const rate = engagementRate(post.totalInteractions, post.reach);

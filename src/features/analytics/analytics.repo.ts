@@ -1,5 +1,5 @@
 // The only queries on the analytics tables.
-import { and, asc, desc, eq, gte, lte, max, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, max, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { followerDays } from '../../db/schema.js';
 import { audience, insightDays, mediaInsights, type AudienceBreakdown } from '../../db/schema.analytics.js';
@@ -49,6 +49,27 @@ export class AnalyticsRepo {
   }
 
   /** With `keepNumbers`, a post already stored keeps its numbers (this read of them failed). */
+  /** Per metric: the sum over the days that have it, and on how many days it has a number. */
+  totals(accountId: number, from: string, to: string): Map<string, { sum: number; days: number }> {
+    const rows = this.db
+      .select({ metric: insightDays.metric, sum: sql<number>`sum(${insightDays.value})`, days: sql<number>`count(*)` })
+      .from(insightDays)
+      .where(and(eq(insightDays.accountId, accountId), gte(insightDays.day, from), lte(insightDays.day, to), ne(insightDays.metric, CHECKED)))
+      .groupBy(insightDays.metric)
+      .all();
+    return new Map(rows.map((r) => [r.metric, { sum: r.sum, days: r.days }]));
+  }
+
+  /** The values of a few metrics between two days (inclusive). */
+  series(accountId: number, from: string, to: string, metrics: readonly string[]): DayValue[] {
+    return this.db
+      .select({ day: insightDays.day, metric: insightDays.metric, value: insightDays.value })
+      .from(insightDays)
+      .where(and(eq(insightDays.accountId, accountId), gte(insightDays.day, from), lte(insightDays.day, to), inArray(insightDays.metric, [...metrics])))
+      .orderBy(asc(insightDays.day))
+      .all();
+  }
+
   saveMedia(accountId: number, facts: MediaInsightFacts, now: number, keepNumbers = false): void {
     const row = { ...facts, accountId, fetchedAt: now };
     const { views: _v, reach: _r, likes: _l, comments: _c, saved: _s, shares: _sh, totalInteractions: _t, avgWatchMs: _a, skipRate: _k, ...described } = row;

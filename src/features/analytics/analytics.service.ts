@@ -13,19 +13,18 @@ import {
   everyDay,
   followerSeries,
   isoDay,
-  kpis,
+  engagementOf,
+  kpisFromTotals,
   previousOf,
   sortPosts,
-  total,
   change,
-  daysWith,
   type FollowerPoint,
   type HeatCell,
   type Kpi,
   type PostSort,
   type Range,
 } from './analytics.calc.js';
-import type { AnalyticsRepo, DayValue, MediaInsightRow } from './analytics.repo.js';
+import type { AnalyticsRepo, MediaInsightRow } from './analytics.repo.js';
 import type { CollectCounts, CollectService } from './collect.service.js';
 import { toCsv } from './csv.js';
 import { ACCOUNT_DAY_METRICS, FOLLOWER_GATE, FOLLOW_METRICS } from './metrics.js';
@@ -87,30 +86,32 @@ export class AnalyticsService {
     const account = this.accounts.get(accountId);
     const previous = previousOf(range);
     const today = this.today();
-    const values = this.repo.days(accountId, previous.from, today);
-    const byDay = new Map<string, Map<string, number>>();
-    for (const v of values) {
-      const day = byDay.get(v.day) ?? new Map<string, number>();
-      day.set(v.metric, v.value);
-      byDay.set(v.day, day);
+    const current = this.repo.totals(accountId, range.from, range.to);
+    const before = this.repo.totals(accountId, previous.from, previous.to);
+    const daily = new Map<string, { reach: number | null; views: number | null }>();
+    for (const v of this.repo.series(accountId, range.from, range.to, ['reach', 'views'])) {
+      const day = daily.get(v.day) ?? { reach: null, views: null };
+      if (v.metric === 'reach') day.reach = v.value;
+      else day.views = v.value;
+      daily.set(v.day, day);
     }
-    const points = this.followers(accountId, range, values, today);
+    const points = this.followers(accountId, range, today);
     const known = points.filter((p) => p.followers !== null);
     const start = known[0]?.followers ?? null;
     const end = known[known.length - 1]?.followers ?? null;
     const posts = this.repo.media(accountId, dayMs(range.from), dayMs(range.to) + DAY_MS - 1);
     const heat = bestTimes(posts, zone);
-    const engagementNow = engagementRate(total(values, 'total_interactions', range), total(values, 'reach', range));
-    const comparable = daysWith(values, 'reach', previous) >= daysWith(values, 'reach', range);
-    const engagementBefore = comparable ? engagementRate(total(values, 'total_interactions', previous), total(values, 'reach', previous)) : null;
+    const engagementNow = engagementOf(current);
+    const comparable = (before.get('reach')?.days ?? 0) >= (current.get('reach')?.days ?? 0);
+    const engagementBefore = comparable ? engagementOf(before) : null;
     return {
       account,
       range,
       previous,
-      kpis: kpis(values, KPI_METRICS, range),
+      kpis: kpisFromTotals(current, before, KPI_METRICS),
       followers: { points, start, end, change: change(end, start) },
       engagement: { value: engagementNow, previous: engagementBefore, change: change(engagementNow, engagementBefore) },
-      daily: everyDay(range).map((day) => ({ day, reach: byDay.get(day)?.get('reach') ?? null, views: byDay.get(day)?.get('views') ?? null })),
+      daily: everyDay(range).map((day) => ({ day, reach: daily.get(day)?.reach ?? null, views: daily.get(day)?.views ?? null })),
       posts: sortPosts(posts, sort)
         .slice(0, TOP_POSTS)
         .map((p) => ({ ...p, engagement: engagementRate(p.totalInteractions, p.reach), thumb: thumbOf(p.thumbnailUrl) })),
@@ -120,9 +121,9 @@ export class AnalyticsService {
     };
   }
 
-  private followers(accountId: number, range: Range, values: DayValue[], today: string): FollowerPoint[] {
+  private followers(accountId: number, range: Range, today: string): FollowerPoint[] {
     const read = new Map(this.repo.followerDays(accountId, range.from, today).map((r) => [r.day, r.followers]));
-    return followerSeries(range, read, values, today);
+    return followerSeries(range, read, this.repo.series(accountId, range.from, today, FOLLOW_METRICS), today);
   }
 
   private audienceOf(account: AccountView): Pick<Dashboard, 'audience' | 'audienceReason'> {
@@ -148,8 +149,7 @@ export class AnalyticsService {
       return toCsv(['day', ...metrics], everyDay(range).map((day) => [day, ...metrics.map((m) => byDay.get(day)?.get(m) ?? null)]));
     }
     if (series === 'followers') {
-      const values = this.repo.days(accountId, range.from, today);
-      return toCsv(['day', 'followers', 'estimated'], this.followers(accountId, range, values, today).map((p) => [p.day, p.followers, p.followers === null ? null : p.estimated ? 'yes' : 'no']));
+      return toCsv(['day', 'followers', 'estimated'], this.followers(accountId, range, today).map((p) => [p.day, p.followers, p.followers === null ? null : p.estimated ? 'yes' : 'no']));
     }
     if (series === 'posts') {
       const posts = this.repo.media(accountId, dayMs(range.from), dayMs(range.to) + DAY_MS - 1);
