@@ -37,6 +37,7 @@ import { WebhookService } from './features/engagement/webhooks.service.js';
 import { AnalyticsRepo } from './features/analytics/analytics.repo.js';
 import { AnalyticsService } from './features/analytics/analytics.service.js';
 import { CollectService } from './features/analytics/collect.service.js';
+import { CallbacksService } from './features/privacy/callbacks.service.js';
 
 export interface Deps {
   config: Config;
@@ -89,7 +90,8 @@ export function createServices(deps: Deps) {
   const analyticsRepo = new AnalyticsRepo(db.orm);
   const insights = new CollectService(accounts, instagram.client.insights, instagram.client.engagement, analyticsRepo, clock, log, { backfillDays: config.instagram.insightsBackfillDays });
   const analytics = new AnalyticsService(accounts, analyticsRepo, insights, clock);
-  return { insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+  const callbacks = new CallbacksService(db.orm, cipher, accounts, audit, clock, log, { appSecret: instagram.appSecret, publicUrl: config.publicUrl });
+  return { callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

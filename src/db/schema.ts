@@ -64,7 +64,7 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_kind_idx').on(t.kind)],
 );
 
-export const ACCOUNT_STATUSES = ['ok', 'needs_reconnect'] as const;
+export const ACCOUNT_STATUSES = ['ok', 'needs_reconnect', 'disconnected'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 /**

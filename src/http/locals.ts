@@ -43,7 +43,7 @@ export function accountLocals(services: Services) {
     res.locals.accountChoices = accounts.map(({ id, username }) => ({ id, username }));
     const chosen = accounts.find((a) => a.id === req.session.accountId) ?? accounts[0];
     res.locals.currentAccount = chosen ? { id: chosen.id, username: chosen.username } : undefined;
-    res.locals.reconnectNeeded = accounts.filter((a) => a.status === 'needs_reconnect').map(({ id, username }) => ({ id, username }));
+    res.locals.reconnectNeeded = accounts.filter((a) => a.status !== 'ok').map(({ id, username }) => ({ id, username }));
     res.locals.notificationCount = services.notifications.unreadCount() + res.locals.reconnectNeeded.length;
     if (chosen) res.locals.inboxCounts = { comments: services.comments.needsReplyCount(chosen.id), messages: services.messages.unreadCount(chosen.id) };
     next();

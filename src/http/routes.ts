@@ -25,6 +25,7 @@ import { liveHandlers } from '../features/engagement/live.handlers.js';
 import { messageHandlers } from '../features/engagement/messages.handlers.js';
 import { webhookHandlers } from '../features/engagement/webhooks.handlers.js';
 import { analyticsHandlers } from '../features/analytics/analytics.handlers.js';
+import { callbackHandlers } from '../features/privacy/callbacks.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -57,6 +58,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const messages = messageHandlers(services, clock, config.publicUrl);
   const live = liveHandlers(services);
   const analytics = analyticsHandlers(services, clock);
+  const callbacks = callbackHandlers(services);
 
   // prettier-ignore
   return [
@@ -66,6 +68,11 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     // Meta's webhook deliveries: signed with the app secret, checked over the raw body (§7).
     { method: 'get',  path: '/webhooks/instagram',            access: 'bare',   handler: webhooks.verifyWebhook },
     { method: 'post', path: '/webhooks/instagram',            access: 'bare',   handler: webhooks.receiveWebhook },
+    // Meta's data-deletion and deauthorize callbacks: signed_request with the app secret (§8).
+    { method: 'post', path: '/data-deletion',                 access: 'bare',   handler: callbacks.receiveDeletionRequest },
+    { method: 'post', path: '/deauthorize',                   access: 'bare',   handler: callbacks.receiveDeauthorize },
+    { method: 'get',  path: '/data-deletion',                 access: 'public', handler: callbacks.showDeletionPage },
+    { method: 'get',  path: '/data-deletion/status',          access: 'public', handler: callbacks.showDeletionStatus },
     { method: 'get',  path: '/setup',                         access: 'public', handler: setup.showSetupPage },
     { method: 'post', path: '/setup',                         access: 'public', handler: setup.saveSetup },
     { method: 'get',  path: '/login',                         access: 'public', handler: auth.showLoginPage },

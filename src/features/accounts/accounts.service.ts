@@ -55,7 +55,7 @@ export class AccountsService {
 
   /** Accounts whose access stopped working: every page shows a banner until they are reconnected. */
   needingReconnect(): AccountView[] {
-    return this.list().filter((a) => a.status === 'needs_reconnect');
+    return this.list().filter((a) => a.status !== 'ok');
   }
 
   canConnect(actor: Actor): boolean {
@@ -187,7 +187,8 @@ export class AccountsService {
   /** Access stopped working (token expired or revoked): flag it so every page says so. */
   markNeedsReconnect(accountId: number, reason: string): void {
     const row = this.repo.findById(accountId);
-    if (!row || row.status === 'needs_reconnect') return;
+    // Already flagged (or disconnected by Instagram): nothing more to say.
+    if (!row || row.status !== 'ok') return;
     this.db.transaction(() => {
       this.repo.update(accountId, { status: 'needs_reconnect', statusReason: reason });
       this.audit.record({ kind: 'account.needs_reconnect', actor: 'system', detail: { account: row.username, reason } });

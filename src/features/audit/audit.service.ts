@@ -31,6 +31,9 @@ export const AUDIT_KINDS = [
   'comments.enabled',
   'comments.disabled',
   'settings.human_agent',
+  'callback.data_deletion',
+  'callback.deauthorize',
+  'callback.refused',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -10,7 +10,21 @@ import { agentFor, csrfToken, signIn } from '../../support/http.js';
 
 /** What security.md allows without signing in, so far (method and path). */
 // /m/<token> is public by design (Meta fetches scheduled media there) and answers 404 unless the token is live.
-const PUBLIC_ROUTES = ['get /healthz', 'get /m/:token', 'get /webhooks/instagram', 'post /webhooks/instagram', 'get /setup', 'post /setup', 'get /login', 'post /login', 'post /language'];
+const PUBLIC_ROUTES = [
+  'get /healthz',
+  'get /m/:token',
+  'get /webhooks/instagram',
+  'post /webhooks/instagram',
+  'post /data-deletion',
+  'post /deauthorize',
+  'get /data-deletion',
+  'get /data-deletion/status',
+  'get /setup',
+  'post /setup',
+  'get /login',
+  'post /login',
+  'post /language',
+];
 
 /** Plausible fields for every form, so a guard that let a request through would have something to act on. */
 const TEMPTING_FIELDS = {

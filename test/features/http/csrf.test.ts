@@ -172,7 +172,8 @@ describe('deletes are never GET (security row 13)', () => {
       // No Instagram account exists in this test, so /accounts/:id pages answer 404.
       // Nor do posts (/posts/:id…), and /m/:token with no live token answers 404.
       // The webhook handshake without hub.* parameters is refused (400); inbox pages of a comment,
-      // conversation or post that does not exist answer 404; the event stream without an account 204.
+      // conversation or post that does not exist answer 404; the event stream without an account 204;
+      // a deletion status without a code 404.
       const expected =
         route.path === '/accounts/callback' || route.path === '/webhooks/instagram'
           ? [400]
@@ -180,7 +181,9 @@ describe('deletes are never GET (security row 13)', () => {
             ? [404]
             : route.path === '/inbox/events'
               ? [204]
-              : [200, 303];
+              : route.path === '/data-deletion/status'
+                ? [404]
+                : [200, 303];
       expect(res.status, route.path).to.be.oneOf(expected);
     }
     expect(state()).to.equal(before);
