@@ -30,6 +30,7 @@ const schema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number({ error: 'must be 0 or a small whole number' }).int().min(0).max(5).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(30, 'the privacy policy promises at most 30 days').default(30),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30, 'at least 30 days').max(3650).default(365),
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(20),
   LOGIN_LOCK_MINUTES: positiveInt(15),
@@ -84,6 +85,8 @@ export interface Config {
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
   readonly trustProxyHops: number;
   readonly log: { readonly level: string; readonly retentionDays: number };
+  /** Audit entries older than this many days are deleted by the retention job. */
+  readonly auditRetentionDays: number;
   readonly login: { readonly maxFailuresPerUsername: number; readonly maxFailuresPerIp: number; readonly lockMs: number };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number; readonly maxConcurrent: number };
   readonly instagram: InstagramConfig;
@@ -191,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     session: Object.freeze({ idleMs: c.SESSION_IDLE_MINUTES * 60_000, absoluteMs: c.SESSION_ABSOLUTE_HOURS * 3_600_000 }),
     trustProxyHops: c.TRUST_PROXY_HOPS,
     log: Object.freeze({ level: c.LOG_LEVEL, retentionDays: c.LOG_RETENTION_DAYS }),
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     login: Object.freeze({
       maxFailuresPerUsername: c.LOGIN_MAX_FAILURES_PER_USERNAME,
       maxFailuresPerIp: c.LOGIN_MAX_FAILURES_PER_IP,

@@ -38,6 +38,7 @@ import { AnalyticsRepo } from './features/analytics/analytics.repo.js';
 import { AnalyticsService } from './features/analytics/analytics.service.js';
 import { CollectService } from './features/analytics/collect.service.js';
 import { CallbacksService } from './features/privacy/callbacks.service.js';
+import { RetentionService } from './features/privacy/retention.service.js';
 
 export interface Deps {
   config: Config;
@@ -91,7 +92,8 @@ export function createServices(deps: Deps) {
   const insights = new CollectService(accounts, instagram.client.insights, instagram.client.engagement, analyticsRepo, clock, log, { backfillDays: config.instagram.insightsBackfillDays });
   const analytics = new AnalyticsService(accounts, analyticsRepo, insights, clock);
   const callbacks = new CallbacksService(db.orm, cipher, accounts, audit, clock, log, { appSecret: instagram.appSecret, publicUrl: config.publicUrl });
-  return { callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+  const retention = new RetentionService(db.orm, config.dataDir, clock, log, config.auditRetentionDays);
+  return { retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

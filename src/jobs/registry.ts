@@ -9,6 +9,7 @@ import { rotateLogs } from './rotate-logs.js';
 import { syncProfiles } from './sync-profiles.js';
 import { purgeInbox, syncInbox } from './inbox.js';
 import { insightsAudience, insightsDaily } from './insights.js';
+import { retention } from './retention.js';
 
 export interface JobContext extends Deps {
   services: Services;
@@ -22,7 +23,7 @@ export interface Job {
   run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
 }
 
-export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox, insightsDaily, insightsAudience];
+export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox, insightsDaily, insightsAudience, retention];
 
 export function scheduleOf(job: Job, config: Config): string {
   return typeof job.schedule === 'function' ? job.schedule(config) : job.schedule;
