@@ -25,6 +25,9 @@ export function openDatabase(file: string): DbHandle {
   sqlite.pragma('synchronous = FULL');
   // SQLite ships with foreign keys off; our ON DELETE CASCADE privacy guarantees depend on them.
   sqlite.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten, not left in free pages: after a disconnect or Meta's deletion
+  // callback the person's data is gone from the file too, not just from the tables.
+  sqlite.pragma('secure_delete = ON');
   // Wait for a lock held by another process (the CLI, a backup) instead of failing at once.
   sqlite.pragma('busy_timeout = 5000');
   const orm = drizzle(sqlite, { schema });

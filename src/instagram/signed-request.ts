@@ -40,7 +40,7 @@ export function verifySignedRequest(value: unknown, secret: string): SignedReque
   }
   const payload = payloadSchema.safeParse(parsed);
   if (!payload.success) return { ok: false, reason: 'malformed' };
-  if (payload.data.algorithm.toUpperCase() !== 'HMAC-SHA256') return { ok: false, reason: 'algorithm' };
+  if (payload.data.algorithm !== 'HMAC-SHA256') return { ok: false, reason: 'algorithm' };
   return { ok: true, payload: payload.data };
 }
 

@@ -12,7 +12,8 @@ export function removeOldLogs(dir: string, now: number, retentionDays: number): 
   let removed = 0;
   for (const name of fs.readdirSync(dir)) {
     const day = FILE.exec(name)?.[1];
-    if (day && Date.parse(`${day}T00:00:00Z`) + DAY_MS <= cutoff) {
+    // A file holds lines from the start of its day on: it goes once that start is past the window.
+    if (day && Date.parse(`${day}T00:00:00Z`) <= cutoff) {
       fs.rmSync(path.join(dir, name));
       removed += 1;
     }

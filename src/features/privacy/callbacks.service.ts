@@ -72,11 +72,14 @@ export class CallbacksService {
         detail = this.countsOf(account);
         mediaDir = this.accounts.mediaDir(account.id);
         tx.delete(webhookEvents).where(eq(webhookEvents.igUserId, account.igUserId)).run();
+        // Earlier audit entries named the account (connected, posts, …): the name goes, the events stay.
+        tx.run(sql`UPDATE audit_log SET detail = json_set(detail, '$.account', '(deleted)') WHERE json_extract(detail, '$.account') = ${account.username}`);
         tx.delete(accounts).where(eq(accounts.id, account.id)).run();
       }
       const row = { code, userKey: key, receivedAt: now, completedAt: now, outcome: account ? ('deleted' as const) : ('no_data' as const), detail };
       tx.insert(deletionRequests).values(row).onConflictDoUpdate({ target: deletionRequests.userKey, set: { completedAt: now, outcome: row.outcome, detail } }).run();
-      this.audit.record({ kind: 'callback.data_deletion', actor: 'meta', sourceIp, detail: { code, outcome: row.outcome, ...(account ? { account: account.username } : {}) } });
+      // No username here: the audit trail outlives the deletion and must not identify the person.
+      this.audit.record({ kind: 'callback.data_deletion', actor: 'meta', sourceIp, detail: { code, outcome: row.outcome } });
     });
     if (mediaDir) {
       detail['files'] = countFiles(mediaDir);
