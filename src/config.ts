@@ -30,6 +30,10 @@ const schema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number({ error: 'must be 0 or a small whole number' }).int().min(0).max(5).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(30, 'the privacy policy promises at most 30 days').default(30),
+  /** Shown in the privacy policy: who runs this server, how to reach them, where it stands. */
+  PRIVACY_OPERATOR_NAME: z.string().max(200).optional(),
+  PRIVACY_CONTACT_EMAIL: z.email('must be an e-mail address').optional(),
+  PRIVACY_SERVER_LOCATION: z.string().max(200).optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30, 'at least 30 days').max(3650).default(365),
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(20),
@@ -87,6 +91,8 @@ export interface Config {
   readonly log: { readonly level: string; readonly retentionDays: number };
   /** Audit entries older than this many days are deleted by the retention job. */
   readonly auditRetentionDays: number;
+  /** The operator fields of the privacy policy (unset: the page says so). */
+  readonly privacy: { readonly operatorName: string | undefined; readonly contactEmail: string | undefined; readonly serverLocation: string | undefined };
   readonly login: { readonly maxFailuresPerUsername: number; readonly maxFailuresPerIp: number; readonly lockMs: number };
   readonly argon2: { readonly memoryKiB: number; readonly timeCost: number; readonly parallelism: number; readonly maxConcurrent: number };
   readonly instagram: InstagramConfig;
@@ -195,6 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxyHops: c.TRUST_PROXY_HOPS,
     log: Object.freeze({ level: c.LOG_LEVEL, retentionDays: c.LOG_RETENTION_DAYS }),
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    privacy: Object.freeze({ operatorName: c.PRIVACY_OPERATOR_NAME, contactEmail: c.PRIVACY_CONTACT_EMAIL, serverLocation: c.PRIVACY_SERVER_LOCATION }),
     login: Object.freeze({
       maxFailuresPerUsername: c.LOGIN_MAX_FAILURES_PER_USERNAME,
       maxFailuresPerIp: c.LOGIN_MAX_FAILURES_PER_IP,

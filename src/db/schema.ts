@@ -22,6 +22,8 @@ export const users = sqliteTable('users', {
   /** Encrypted (v1:…) once two-factor sign-in lands; null while it is off. */
   totpSecret: text('totp_secret'),
   passwordChangedAt: integer('password_changed_at').notNull(),
+  /** The privacy policy version this person last acknowledged (a notice shows until they do). */
+  policySeen: text('policy_seen'),
   createdAt: integer('created_at').notNull(),
 });
 

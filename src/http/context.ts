@@ -32,6 +32,10 @@ declare global {
       reconnectNeeded: Array<{ id: number; username: string }>;
       /** Unread notifications plus accounts to reconnect: the bell's badge. */
       notificationCount: number;
+      /** The privacy policy changed since this person last acknowledged it. */
+      policyNotice: boolean;
+      /** When the current privacy policy took effect (YYYY-MM-DD). */
+      policyUpdated: string;
       /** The navigation's inbox counts for the current account. */
       inboxCounts: { comments: number; messages: number };
     }

@@ -3,7 +3,7 @@ import type { Services } from '../services.js';
 import { saveSession } from './context.js';
 
 /** Paths reachable before the first owner exists. */
-const BEFORE_SETUP = new Set(['/setup', '/language', '/data-deletion', '/data-deletion/status']);
+const BEFORE_SETUP = new Set(['/setup', '/language', '/privacy', '/data-deletion', '/data-deletion/status']);
 
 /** While no user exists, every page leads to /setup. */
 export function requireSetupDone(services: Services) {

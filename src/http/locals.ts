@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Language } from '../db/schema.js';
 import { isLanguage, languageFromHeader, translatorFor } from '../i18n/index.js';
 import { csrfTokenFor } from './csrf.js';
+import { POLICY_UPDATED } from '../features/privacy/policy.js';
 import type { Services } from '../services.js';
 
 export function pickLanguage(req: Request, res: Response): Language {
@@ -23,6 +24,8 @@ export function pageLocals(config: Config) {
     res.locals.sandbox = config.instagram.sandbox;
     res.locals.csrfToken = csrfTokenFor(req);
     res.locals.flash = [];
+    res.locals.policyNotice ??= false;
+    res.locals.policyUpdated = POLICY_UPDATED;
     // Pages carry CSRF tokens and personal data: never cache them anywhere.
     res.set('Cache-Control', 'no-store');
     res.vary('Accept-Language');

@@ -26,6 +26,7 @@ import { messageHandlers } from '../features/engagement/messages.handlers.js';
 import { webhookHandlers } from '../features/engagement/webhooks.handlers.js';
 import { analyticsHandlers } from '../features/analytics/analytics.handlers.js';
 import { callbackHandlers } from '../features/privacy/callbacks.handlers.js';
+import { policyHandlers } from '../features/privacy/policy.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -59,6 +60,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const live = liveHandlers(services);
   const analytics = analyticsHandlers(services, clock);
   const callbacks = callbackHandlers(services);
+  const policy = policyHandlers(services, config);
 
   // prettier-ignore
   return [
@@ -71,6 +73,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     // Meta's data-deletion and deauthorize callbacks: signed_request with the app secret (§8).
     { method: 'post', path: '/data-deletion',                 access: 'bare',   handler: callbacks.receiveDeletionRequest },
     { method: 'post', path: '/deauthorize',                   access: 'bare',   handler: callbacks.receiveDeauthorize },
+    { method: 'get',  path: '/privacy',                       access: 'public', handler: policy.showPrivacyPage },
     { method: 'get',  path: '/data-deletion',                 access: 'public', handler: callbacks.showDeletionPage },
     { method: 'get',  path: '/data-deletion/status',          access: 'public', handler: callbacks.showDeletionStatus },
     { method: 'get',  path: '/setup',                         access: 'public', handler: setup.showSetupPage },
@@ -78,6 +81,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'get',  path: '/login',                         access: 'public', handler: auth.showLoginPage },
     { method: 'post', path: '/login',                         access: 'public', handler: auth.signIn },
     { method: 'post', path: '/language',                      access: 'public', handler: settings.saveLanguage },
+    { method: 'post', path: '/privacy/acknowledge',           access: 'user',   handler: policy.acknowledgePolicy },
     { method: 'post', path: '/logout',                        access: 'user',   handler: auth.signOut },
     { method: 'get',  path: '/',                              access: 'user',   handler: dashboard.showDashboardPage },
     { method: 'get',  path: '/accounts',                      access: 'user',   handler: accounts.showAccountsPage },

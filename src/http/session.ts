@@ -7,6 +7,7 @@ import type { Cipher } from '../db/crypto.js';
 import type { Services } from '../services.js';
 import { flash, regenerateSession } from './context.js';
 import { SqliteSessionStore } from './session-store.js';
+import { POLICY_VERSION } from '../features/privacy/policy.js';
 
 export function cookieName(config: Config): string {
   // __Host- makes the browser refuse the cookie unless Secure, Path=/ and no Domain.
@@ -46,6 +47,7 @@ export function loadUser(config: Config, services: Services, clock: Clock) {
     s.lastSeenAt = now;
     s.language = user.language;
     res.locals.user = { id: user.id, username: user.username, role: user.role, language: user.language, timeZone: user.timeZone ?? config.timeZone };
+    res.locals.policyNotice = user.policySeen !== POLICY_VERSION;
     next();
   };
 }

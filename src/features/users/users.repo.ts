@@ -1,5 +1,6 @@
 import { asc, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { POLICY_VERSION } from '../privacy/policy.js';
 import { users, type Language, type Role } from '../../db/schema.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -34,7 +35,9 @@ export class UsersRepo {
     return this.db.select().from(users).orderBy(asc(users.username)).all();
   }
 
+  /** New people start on the current privacy policy (linked from sign-in); the notice is for changes. */
   insert(row: NewUserRow): UserRow {
+    row = { policySeen: POLICY_VERSION, ...row };
     return this.db
       .insert(users)
       .values({ ...row, usernameKey: usernameKey(row.username) })
@@ -61,6 +64,10 @@ export class UsersRepo {
 
   updateTimeZone(id: number, timeZone: string): void {
     this.db.update(users).set({ timeZone }).where(eq(users.id, id)).run();
+  }
+
+  updatePolicySeen(id: number, version: string): void {
+    this.db.update(users).set({ policySeen: version }).where(eq(users.id, id)).run();
   }
 
   remove(id: number): void {

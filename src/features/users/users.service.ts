@@ -153,6 +153,11 @@ export class UsersService {
   }
 
   /** Without an audit line: used at setup, where the owner keeps the language they set up in. */
+  /** The person read the current privacy policy: its notice goes away. */
+  acknowledgePolicy(actor: Actor, version: string): void {
+    this.repo.updatePolicySeen(actor.id, version);
+  }
+
   setLanguage(actor: Actor, language: Language): void {
     this.repo.updateLanguage(actor.id, language);
   }

@@ -17,6 +17,7 @@ const PUBLIC_ROUTES = [
   'post /webhooks/instagram',
   'post /data-deletion',
   'post /deauthorize',
+  'get /privacy',
   'get /data-deletion',
   'get /data-deletion/status',
   'get /setup',

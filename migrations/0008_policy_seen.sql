@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `policy_seen` text;
