@@ -10,7 +10,7 @@ import type { DbHandle } from './db/client.js';
 
 export const KEY_FILE = 'qanat.key';
 export const SESSION_SECRET_FILE = 'session.secret';
-const KEY_CHECK = 'crypto.key_check';
+export const KEY_CHECK = 'crypto.key_check';
 const KEY_CHECK_REF = { table: 'settings', column: 'value' };
 const KEY_CHECK_TEXT = 'qanat key check';
 

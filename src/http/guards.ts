@@ -7,11 +7,10 @@ const BEFORE_SETUP = new Set(['/setup', '/language', '/privacy', '/data-deletion
 
 /** While no user exists, every page leads to /setup. */
 export function requireSetupDone(services: Services) {
-  let done = false;
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (done || BEFORE_SETUP.has(req.path)) return next();
+    if (BEFORE_SETUP.has(req.path)) return next();
+    // Asked on every request (one indexed count): erasing everything brings setup back.
     if (services.setup.isNeeded()) return res.redirect(303, '/setup');
-    done = true;
     next();
   };
 }

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
-import { Invalid } from '../../errors.js';
-import { currentUser, flash, origin, safeReturnPath } from '../../http/context.js';
+import { Conflict, Forbidden, Invalid } from '../../errors.js';
+import { currentUser, flash, origin, regenerateSession, safeReturnPath } from '../../http/context.js';
+import { ERASE_PHRASE } from '../privacy/erase.service.js';
 import { parseForm } from '../../http/forms.js';
 import { page } from '../../http/render.js';
 import { LANGUAGE_NAMES } from '../../i18n/index.js';
@@ -37,6 +38,43 @@ export function settingsHandlers(services: Services) {
       }
       flash(req, 'success', 'settings.flash.timeZoneChanged');
       res.redirect(303, '/settings');
+    },
+
+    /** Anyone may delete their own login (with their password); the last owner is told what to do instead. */
+    async deleteOwnLogin(req: Request, res: Response): Promise<void> {
+      const password = typeof req.body?.['deletePassword'] === 'string' ? (req.body['deletePassword'] as string) : '';
+      try {
+        await services.erase.removeOwnLogin(currentUser(res), password, origin(req));
+      } catch (error) {
+        if (error instanceof Invalid) return render(res, error.fieldErrors, 400);
+        if (error instanceof Conflict) return render(res, { deletePassword: error.messageKey }, 409);
+        throw error;
+      }
+      await regenerateSession(req);
+      flash(req, 'success', 'settings.delete.done');
+      res.redirect(303, '/login');
+    },
+
+    async showErasePage(_req: Request, res: Response): Promise<void> {
+      if (currentUser(res).role !== 'owner') throw new Forbidden('settings.erase.ownerOnly');
+      await page(res, 'settings/erase', { title: 'settings.erase.title', phrase: ERASE_PHRASE, errors: {} });
+    },
+
+    /** Owner only: everything goes, and the appliance is back at first-run setup. */
+    async eraseEverything(req: Request, res: Response): Promise<void> {
+      const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
+      try {
+        await services.erase.eraseEverything(currentUser(res), field('erasePassword'), field('erasePhrase'), origin(req));
+      } catch (error) {
+        if (error instanceof Invalid) return page(res, 'settings/erase', { title: 'settings.erase.title', phrase: ERASE_PHRASE, errors: error.fieldErrors }, 400);
+        throw error;
+      }
+      await regenerateSession(req);
+      res.locals.user = undefined;
+      res.locals.accountChoices = [];
+      res.locals.currentAccount = undefined;
+      res.locals.reconnectNeeded = [];
+      await page(res, 'settings/erased', { title: 'settings.erase.doneTitle', setupCode: services.setup.code });
     },
 
     async savePassword(req: Request, res: Response): Promise<void> {
