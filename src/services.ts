@@ -93,7 +93,7 @@ export function createServices(deps: Deps) {
   const insights = new CollectService(accounts, instagram.client.insights, instagram.client.engagement, analyticsRepo, clock, log, { backfillDays: config.instagram.insightsBackfillDays });
   const analytics = new AnalyticsService(accounts, analyticsRepo, insights, clock);
   const callbacks = new CallbacksService(db.orm, cipher, accounts, audit, clock, log, { appSecret: instagram.appSecret, publicUrl: config.publicUrl });
-  const retention = new RetentionService(db.orm, config.dataDir, clock, log, config.auditRetentionDays);
+  const retention = new RetentionService(db.orm, config.dataDir, clock, log, config.auditRetentionDays, audit);
   const erase = new EraseService(db.orm, users.repo, hasher, throttle, audit, config.dataDir, log, config.login.maxFailuresPerUsername);
   return { erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }

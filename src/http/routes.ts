@@ -27,6 +27,7 @@ import { webhookHandlers } from '../features/engagement/webhooks.handlers.js';
 import { analyticsHandlers } from '../features/analytics/analytics.handlers.js';
 import { callbackHandlers } from '../features/privacy/callbacks.handlers.js';
 import { policyHandlers } from '../features/privacy/policy.handlers.js';
+import { auditHandlers } from '../features/audit/audit.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -61,6 +62,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const analytics = analyticsHandlers(services, clock);
   const callbacks = callbackHandlers(services);
   const policy = policyHandlers(services, config);
+  const audit = auditHandlers(services);
 
   // prettier-ignore
   return [
@@ -138,6 +140,8 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'get',  path: '/settings/erase',                access: 'user',   handler: settings.showErasePage },
     { method: 'post', path: '/settings/erase',                access: 'user',   handler: settings.eraseEverything },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
+    { method: 'get',  path: '/settings/audit',                access: 'user',   handler: audit.showAuditPage },
+    { method: 'get',  path: '/settings/audit.csv',            access: 'user',   handler: audit.exportAuditCsv },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },
     { method: 'post', path: '/settings/users',                access: 'user',   handler: users.saveNewUser },
     { method: 'post', path: '/settings/users/:id/role',       access: 'user',   handler: users.saveUserRole },

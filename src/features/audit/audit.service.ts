@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
-import { AuditRepo, type AuditRow } from './audit.repo.js';
+import { Forbidden } from '../../errors.js';
+import { AuditRepo, type AuditFilter, type AuditRow } from './audit.repo.js';
 import type { Db } from '../../db/client.js';
 
 export const AUDIT_KINDS = [
@@ -34,6 +35,7 @@ export const AUDIT_KINDS = [
   'callback.data_deletion',
   'callback.deauthorize',
   'callback.refused',
+  'retention.run',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
@@ -63,6 +65,16 @@ export class AuditService {
       sourceIp: event.sourceIp ?? null,
     });
     this.log.info({ audit: event.kind, actor: event.actor ?? null, ip: event.sourceIp ?? null }, 'audit');
+  }
+
+  /** The audit log page and its CSV: the owner only. */
+  search(actor: { role: string }, filter: AuditFilter, limit: number, offset = 0): { rows: AuditRow[]; total: number } {
+    if (actor.role !== 'owner') throw new Forbidden('audit.error.ownerOnly');
+    return this.repo.search(filter, limit, offset);
+  }
+
+  actors(): string[] {
+    return this.repo.actors();
   }
 
   recent(limit = 100): AuditRow[] {

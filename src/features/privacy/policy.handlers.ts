@@ -12,7 +12,8 @@ export function policyHandlers(services: Services, config: Config) {
     async showPrivacyPage(_req: Request, res: Response): Promise<void> {
       await page(res, 'privacy/policy', {
         title: 'privacy.policy.title',
-        version: POLICY_VERSION,
+        // Not `version`: that local is the app's version (footer, asset URLs).
+        policyVersion: POLICY_VERSION,
         updated: POLICY_UPDATED,
         operator: config.privacy,
         auditDays: config.auditRetentionDays,

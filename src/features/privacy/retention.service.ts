@@ -8,6 +8,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
+import type { AuditService } from '../audit/audit.service.js';
 
 const DAY_MS = 86_400_000;
 export const SNAPSHOT_RETENTION_DAYS = 30;
@@ -34,6 +35,7 @@ export class RetentionService {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly auditRetentionDays: number,
+    private readonly audit: AuditService,
   ) {}
 
   async run(): Promise<RetentionCounts> {
@@ -47,6 +49,7 @@ export class RetentionService {
       orphanFiles: this.removeOrphanFiles(now),
     };
     this.log.info(counts, 'retention run');
+    this.audit.record({ kind: 'retention.run', actor: 'system', detail: { ...counts } });
     return counts;
   }
 

@@ -36,8 +36,8 @@ describe('every page in every language', () => {
       const { agent } = await signIn(t, owner.username);
       const paths = t.routes
         // /accounts/connect only redirects to Instagram's consent window.
-        // /inbox/events is a server-sent event stream, not a page.
-        .filter((r) => r.method === 'get' && r.access === 'user' && r.path !== '/accounts/connect' && r.path !== '/inbox/events')
+        // /inbox/events is a server-sent event stream and /settings/audit.csv a download, not pages.
+        .filter((r) => r.method === 'get' && r.access === 'user' && r.path !== '/accounts/connect' && r.path !== '/inbox/events' && r.path !== '/settings/audit.csv')
         .map((r) => r.path.replace(':id', String(other.id)))
         .concat(['/no-such-page']);
       for (const path of paths) {
@@ -46,7 +46,9 @@ describe('every page in every language', () => {
         const page = $(res.text);
         expect(page('html').attr('lang'), path).to.equal(lang);
         expect(page('title').text(), path).to.match(/· Qanat$/);
-        // A raw key on screen means a translation is missing.
+        // A raw key on screen means a translation is missing. The audit log shows event codes
+        // (user.password.changed…) on purpose; its code cells are left out of this check.
+        page('code').remove();
         expect(page('body').text(), path).not.to.match(/\b(?:form|auth|users|settings|setup|dashboard|error|layout|nav|role|engagement|analytics)\.[a-z]\w*(?:\.\w+)*/);
       }
       expect([...missingKeys]).to.deep.equal([]);
