@@ -40,6 +40,7 @@ import { CollectService } from './features/analytics/collect.service.js';
 import { CallbacksService } from './features/privacy/callbacks.service.js';
 import { RetentionService } from './features/privacy/retention.service.js';
 import { EraseService } from './features/privacy/erase.service.js';
+import { ExportService } from './features/privacy/export.service.js';
 
 export interface Deps {
   config: Config;
@@ -94,8 +95,9 @@ export function createServices(deps: Deps) {
   const analytics = new AnalyticsService(accounts, analyticsRepo, insights, clock);
   const callbacks = new CallbacksService(db.orm, cipher, accounts, audit, clock, log, { appSecret: instagram.appSecret, publicUrl: config.publicUrl });
   const retention = new RetentionService(db.orm, config.dataDir, clock, log, config.auditRetentionDays, audit);
-  const erase = new EraseService(db.orm, users.repo, hasher, throttle, audit, config.dataDir, log, config.login.maxFailuresPerUsername);
-  return { erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+  const erase = new EraseService(db.orm, users.repo, hasher, throttle, audit, config.dataDir, log, config.login.maxFailuresPerUsername, setup);
+  const exports = new ExportService(db, cipher, config.dataDir, audit, clock);
+  return { exports, erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -28,6 +28,7 @@ import { analyticsHandlers } from '../features/analytics/analytics.handlers.js';
 import { callbackHandlers } from '../features/privacy/callbacks.handlers.js';
 import { policyHandlers } from '../features/privacy/policy.handlers.js';
 import { auditHandlers } from '../features/audit/audit.handlers.js';
+import { exportHandlers } from '../features/privacy/export.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -63,6 +64,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const callbacks = callbackHandlers(services);
   const policy = policyHandlers(services, config);
   const audit = auditHandlers(services);
+  const dataExport = exportHandlers(services);
 
   // prettier-ignore
   return [
@@ -140,6 +142,8 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'get',  path: '/settings/erase',                access: 'user',   handler: settings.showErasePage },
     { method: 'post', path: '/settings/erase',                access: 'user',   handler: settings.eraseEverything },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
+    { method: 'get',  path: '/settings/export',               access: 'user',   handler: dataExport.showExportPage },
+    { method: 'post', path: '/settings/export',               access: 'user',   handler: dataExport.downloadExport },
     { method: 'get',  path: '/settings/audit',                access: 'user',   handler: audit.showAuditPage },
     { method: 'get',  path: '/settings/audit.csv',            access: 'user',   handler: audit.exportAuditCsv },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },

@@ -36,6 +36,7 @@ export const AUDIT_KINDS = [
   'callback.deauthorize',
   'callback.refused',
   'retention.run',
+  'data.exported',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -11,6 +11,7 @@ import { KEY_CHECK } from '../../secrets.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { ThrottleService } from '../auth/throttle.service.js';
+import type { SetupService } from '../setup/setup.service.js';
 import type { UsersRepo } from '../users/users.repo.js';
 import type { Actor, Origin } from '../users/users.service.js';
 
@@ -30,9 +31,10 @@ export class EraseService {
     private readonly dataDir: string,
     private readonly log: Logger,
     private readonly maxFailures: number,
+    private readonly setup: SetupService,
   ) {}
 
-  private async checkPassword(actor: Actor, password: string): Promise<void> {
+  private async checkPassword(actor: Actor, password: string, field: string): Promise<void> {
     const user = this.users.findById(actor.id);
     if (!user) throw new Forbidden();
     // Guessing the password from a stolen session is throttled like sign-in.
@@ -41,14 +43,14 @@ export class EraseService {
     if (gate.locked) throw new TooManyAttempts(gate.retryAfterSeconds);
     if (!(await this.hasher.verify(user.passwordHash, password))) {
       this.throttle.fail(key, this.maxFailures);
-      throw new Invalid({ deletePassword: 'form.error.currentPasswordWrong' });
+      throw new Invalid({ [field]: 'form.error.currentPasswordWrong' });
     }
     this.throttle.clear(key);
   }
 
   /** The person's own login and sessions; the last owner must hand over first (or erase everything). */
   async removeOwnLogin(actor: Actor, password: string, origin: Origin): Promise<void> {
-    await this.checkPassword(actor, password);
+    await this.checkPassword(actor, password, 'deletePassword');
     if (actor.role === 'owner' && this.users.countByRole('owner') <= 1) throw new Conflict('settings.delete.lastOwner');
     this.db.transaction(() => {
       this.users.remove(actor.id); // sessions go with it (ON DELETE CASCADE)
@@ -56,11 +58,14 @@ export class EraseService {
     });
   }
 
-  /** Owner only, with the password and the typed phrase: every row of every table, every media file. */
-  async eraseEverything(actor: Actor, password: string, phrase: string, origin: Origin): Promise<void> {
+  /**
+   * Owner only, with the password and the typed phrase: every row of every table, every media file.
+   * Returns the new setup code (the one from the start-up log is spent).
+   */
+  async eraseEverything(actor: Actor, password: string, phrase: string, origin: Origin): Promise<string> {
     if (actor.role !== 'owner') throw new Forbidden('settings.erase.ownerOnly');
     if (phrase.trim() !== ERASE_PHRASE) throw new Invalid({ erasePhrase: 'settings.erase.phraseWrong' });
-    await this.checkPassword(actor, password);
+    await this.checkPassword(actor, password, 'erasePassword');
     const tables = this.db
       .all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'`)
       .map((t) => t.name);
@@ -74,5 +79,8 @@ export class EraseService {
     fs.rmSync(path.join(this.dataDir, 'media'), { recursive: true, force: true });
     // The audit trail is gone with everything else; the server log keeps the fact.
     this.log.warn({ by: actor.username, ip: origin.ip, tables: tables.length }, 'the owner erased everything; Qanat is back at first-run setup');
+    const code = this.setup.renewCode();
+    this.log.warn(`First run again: open /setup and enter the new setup code ${code}`);
+    return code;
   }
 }

@@ -63,18 +63,20 @@ export function settingsHandlers(services: Services) {
     /** Owner only: everything goes, and the appliance is back at first-run setup. */
     async eraseEverything(req: Request, res: Response): Promise<void> {
       const field = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
+      let code: string;
       try {
-        await services.erase.eraseEverything(currentUser(res), field('erasePassword'), field('erasePhrase'), origin(req));
+        code = await services.erase.eraseEverything(currentUser(res), field('erasePassword'), field('erasePhrase'), origin(req));
       } catch (error) {
         if (error instanceof Invalid) return page(res, 'settings/erase', { title: 'settings.erase.title', phrase: ERASE_PHRASE, errors: error.fieldErrors }, 400);
         throw error;
       }
-      await regenerateSession(req);
+      // The session goes entirely (not regenerated): nothing of the erased instance is stored again.
+      await new Promise<void>((resolve, reject) => req.session.destroy((error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
       res.locals.user = undefined;
       res.locals.accountChoices = [];
       res.locals.currentAccount = undefined;
       res.locals.reconnectNeeded = [];
-      await page(res, 'settings/erased', { title: 'settings.erase.doneTitle', setupCode: services.setup.code });
+      await page(res, 'settings/erased', { title: 'settings.erase.doneTitle', setupCode: code });
     },
 
     async savePassword(req: Request, res: Response): Promise<void> {

@@ -21,8 +21,18 @@ function normalise(code: string): string {
 }
 
 export class SetupService {
-  /** Printed at start-up; lives only in this process's memory. */
-  readonly code: string = newCode();
+  /** Printed at start-up; lives only in this process's memory. A new one after erasing everything. */
+  private current: string = newCode();
+
+  get code(): string {
+    return this.current;
+  }
+
+  /** Erasing everything opens setup again: with a code nobody has seen in an earlier log. */
+  renewCode(): string {
+    this.current = newCode();
+    return this.current;
+  }
 
   constructor(
     private readonly users: UsersService,
