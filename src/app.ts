@@ -7,7 +7,7 @@ import { assetsDir, chartJsDir, viewsDir } from './paths.js';
 import { createServices, type Deps, type Services } from './services.js';
 import { verifyCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
-import { requireSetupDone } from './http/guards.js';
+import { requireSetupDone, requireTwoFactorWhenAsked } from './http/guards.js';
 import { accountLocals, pageLocals } from './http/locals.js';
 import { buildBareRouter, buildRouter, routeTable, type Route } from './http/routes.js';
 import { securityHeaders } from './http/security.js';
@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Qanat {
   app.use(accountLocals(services));
   app.use(verifyCsrf(config.publicUrl));
   app.use(requireSetupDone(services));
+  app.use(requireTwoFactorWhenAsked(services));
   app.use(buildRouter(routes));
   app.use(notFound);
   app.use(errorHandler(log, config.version));

@@ -1,6 +1,7 @@
 // Admin commands for the person who runs the server:
 //   npm run cli -- user:create <username> [--role owner|editor|viewer] [--password-stdin]
 //   npm run cli -- user:reset-password <username> [--password-stdin]
+//   npm run cli -- user:disable-2fa <username>
 //   npm run cli -- job:list
 //   npm run cli -- job:run <name>
 import crypto from 'node:crypto';
@@ -21,6 +22,8 @@ const USAGE = `Usage: npm run cli -- <command>
   user:create <username> [--role owner|editor|viewer] [--password-stdin]
   user:reset-password <username> [--password-stdin]
       Without --password-stdin a strong password is generated and printed once.
+  user:disable-2fa <username>
+      For someone who lost their phone and their recovery codes.
   job:list
   job:run <name>
 `;
@@ -62,6 +65,18 @@ async function run(booted: Booted, argv: string[]): Promise<number> {
       const user = await services.users.createUnchecked({ username: arg, password, role: values.role as Role }, { ip: null }, by);
       process.stdout.write(`Created ${user.role} "${user.username}".\n`);
       if (generated) process.stdout.write(`Password (shown once): ${password}\n`);
+      return 0;
+    }
+    case 'user:disable-2fa': {
+      if (!arg) break;
+      const user = services.users.repo.findByUsername(arg);
+      if (!user) {
+        process.stderr.write(`No user "${arg}".\n`);
+        return 2;
+      }
+      services.totp.clear(user.id);
+      services.audit.record({ kind: 'user.totp.disabled', userId: user.id, actor: by, detail: { username: user.username } });
+      process.stdout.write(`Two-factor sign-in of "${user.username}" is off; they sign in with their password and can set it up again.\n`);
       return 0;
     }
     case 'user:reset-password': {

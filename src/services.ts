@@ -41,6 +41,7 @@ import { CallbacksService } from './features/privacy/callbacks.service.js';
 import { RetentionService } from './features/privacy/retention.service.js';
 import { EraseService } from './features/privacy/erase.service.js';
 import { ExportService } from './features/privacy/export.service.js';
+import { TotpService } from './features/auth/totp.service.js';
 
 export interface Deps {
   config: Config;
@@ -97,7 +98,8 @@ export function createServices(deps: Deps) {
   const retention = new RetentionService(db.orm, config.dataDir, clock, log, config.auditRetentionDays, audit);
   const erase = new EraseService(db.orm, users.repo, hasher, throttle, audit, config.dataDir, log, config.login.maxFailuresPerUsername, setup);
   const exports = new ExportService(db, cipher, config.dataDir, audit, clock);
-  return { exports, erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+  const totp = new TotpService(db.orm, cipher, hasher, throttle, audit, clock, config.login.maxFailuresPerUsername);
+  return { totp, exports, erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -22,10 +22,26 @@ export const users = sqliteTable('users', {
   /** Encrypted (v1:…) once two-factor sign-in lands; null while it is off. */
   totpSecret: text('totp_secret'),
   passwordChangedAt: integer('password_changed_at').notNull(),
+  /** The last TOTP time step accepted: a code is never accepted twice. */
+  totpLastStep: integer('totp_last_step'),
   /** The privacy policy version this person last acknowledged (a notice shows until they do). */
   policySeen: text('policy_seen'),
   createdAt: integer('created_at').notNull(),
 });
+
+/** One-time recovery codes for two-factor sign-in, stored as SHA-256 hashes. */
+export const recoveryCodes = sqliteTable(
+  'recovery_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+);
 
 /**
  * express-session store. `sid_hash` is SHA-256 of the session id, so a copy of the

@@ -9,6 +9,8 @@ export interface CurrentUser extends Actor {
   language: Language;
   /** The IANA zone times are shown and typed in (the user's, else the instance default). */
   timeZone: string;
+  /** Two-factor sign-in is on for this person. */
+  totp: boolean;
 }
 
 declare global {

@@ -24,3 +24,16 @@ export async function requireUser(req: Request, res: Response, next: NextFunctio
   }
   res.redirect(303, '/login');
 }
+
+/** Where someone without two-factor may still go while the owner requires it: setting it up, and out. */
+const TOTP_SETUP_PATHS = ['/settings/2fa', '/logout', '/language', '/privacy'];
+
+/** When the owner requires two-factor sign-in, everyone without it is sent to set it up first. */
+export function requireTwoFactorWhenAsked(services: Services) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const user = res.locals.user;
+    if (!user || user.totp || TOTP_SETUP_PATHS.some((p) => req.path === p || req.path.startsWith(`${p}/`))) return next();
+    if (!services.totp.required()) return next();
+    res.redirect(303, '/settings/2fa');
+  };
+}

@@ -29,6 +29,7 @@ import { callbackHandlers } from '../features/privacy/callbacks.handlers.js';
 import { policyHandlers } from '../features/privacy/policy.handlers.js';
 import { auditHandlers } from '../features/audit/audit.handlers.js';
 import { exportHandlers } from '../features/privacy/export.handlers.js';
+import { totpHandlers } from '../features/auth/totp.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -65,6 +66,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const policy = policyHandlers(services, config);
   const audit = auditHandlers(services);
   const dataExport = exportHandlers(services);
+  const totp = totpHandlers(services, clock);
 
   // prettier-ignore
   return [
@@ -84,6 +86,8 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'post', path: '/setup',                         access: 'public', handler: setup.saveSetup },
     { method: 'get',  path: '/login',                         access: 'public', handler: auth.showLoginPage },
     { method: 'post', path: '/login',                         access: 'public', handler: auth.signIn },
+    { method: 'get',  path: '/login/code',                    access: 'public', handler: totp.showCodePage },
+    { method: 'post', path: '/login/code',                    access: 'public', handler: totp.checkCode },
     { method: 'post', path: '/language',                      access: 'public', handler: settings.saveLanguage },
     { method: 'post', path: '/privacy/acknowledge',           access: 'user',   handler: policy.acknowledgePolicy },
     { method: 'post', path: '/logout',                        access: 'user',   handler: auth.signOut },
@@ -142,6 +146,11 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'get',  path: '/settings/erase',                access: 'user',   handler: settings.showErasePage },
     { method: 'post', path: '/settings/erase',                access: 'user',   handler: settings.eraseEverything },
     { method: 'post', path: '/settings/password',             access: 'user',   handler: settings.savePassword },
+    { method: 'get',  path: '/settings/2fa',                  access: 'user',   handler: totp.showTwoFactorPage },
+    { method: 'post', path: '/settings/2fa/start',            access: 'user',   handler: totp.startSetup },
+    { method: 'post', path: '/settings/2fa/enable',           access: 'user',   handler: totp.enableTwoFactor },
+    { method: 'post', path: '/settings/2fa/disable',          access: 'user',   handler: totp.disableTwoFactor },
+    { method: 'post', path: '/settings/2fa/require',          access: 'user',   handler: totp.saveRequired },
     { method: 'get',  path: '/settings/export',               access: 'user',   handler: dataExport.showExportPage },
     { method: 'post', path: '/settings/export',               access: 'user',   handler: dataExport.downloadExport },
     { method: 'get',  path: '/settings/audit',                access: 'user',   handler: audit.showAuditPage },

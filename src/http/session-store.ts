@@ -23,6 +23,10 @@ declare module 'express-session' {
     accountId: number;
     /** Where to go after signing in (a same-site path). */
     returnTo: string;
+    /** Password accepted, the second factor not yet (two-factor sign-in). */
+    totpPending: { userId: number; at: number; returnTo: string };
+    /** A TOTP secret being set up, until the first code proves the app has it. */
+    totpSetup: string;
     flash: Array<{ kind: 'success' | 'error' | 'info'; key: string; params?: Record<string, string | number> }>;
   }
 }

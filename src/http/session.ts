@@ -46,7 +46,7 @@ export function loadUser(config: Config, services: Services, clock: Clock) {
     }
     s.lastSeenAt = now;
     s.language = user.language;
-    res.locals.user = { id: user.id, username: user.username, role: user.role, language: user.language, timeZone: user.timeZone ?? config.timeZone };
+    res.locals.user = { id: user.id, username: user.username, role: user.role, language: user.language, timeZone: user.timeZone ?? config.timeZone, totp: Boolean(user.totpSecret) };
     res.locals.policyNotice = user.policySeen !== POLICY_VERSION;
     next();
   };

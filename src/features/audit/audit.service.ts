@@ -37,6 +37,11 @@ export const AUDIT_KINDS = [
   'callback.refused',
   'retention.run',
   'data.exported',
+  'user.totp.enabled',
+  'user.totp.disabled',
+  'auth.totp.failure',
+  'auth.recovery_code.used',
+  'settings.totp_required',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -25,6 +25,12 @@ export function authHandlers(services: Services, clock: Clock) {
         const returnTo = safeReturnPath(req.session.returnTo);
         // A fresh id at sign-in: a session id planted before login is worth nothing after it.
         await regenerateSession(req);
+        if (services.totp.isEnabled(user)) {
+          // The password was right; the code from the app comes next (not signed in yet).
+          req.session.totpPending = { userId: user.id, at: clock.now(), returnTo };
+          await saveSession(req);
+          return res.redirect(303, '/login/code');
+        }
         const now = clock.now();
         Object.assign(req.session, { userId: user.id, authenticatedAt: now, lastSeenAt: now, language: user.language });
         await saveSession(req);

@@ -1,6 +1,6 @@
 // "Download my data": a ZIP with one JSON file per kind of data and, for the owner, every media
-// file. Rows are read with iterators and written as they come, and each file is opened only when
-// the ZIP reaches it, so a large export never sits in memory. Secrets (password hashes, tokens,
+// file. Rows are read in batches of 1000 and written as they come, and each file is opened only
+// when the ZIP reaches it, so a large export never sits in memory. Secrets (password hashes, tokens,
 // session data) are never exported; encrypted columns are exported opened.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,7 +46,7 @@ export const EXPORTED_TABLES = [
 ] as const;
 
 /** Never exported: secrets and machinery (sessions, throttles, settings, webhook ids). */
-export const NOT_EXPORTED_TABLES = ['sessions', 'login_throttle', 'settings', 'webhook_events'] as const;
+export const NOT_EXPORTED_TABLES = ['sessions', 'login_throttle', 'settings', 'webhook_events', 'recovery_codes'] as const;
 
 function opened(cipher: Cipher, value: unknown, ref: { table: string; column: string; row: string }): string | null {
   if (typeof value !== 'string' || value === '') return null;
@@ -57,15 +57,24 @@ function opened(cipher: Cipher, value: unknown, ref: { table: string; column: st
   }
 }
 
-/** A JSON array written row by row from an iterator. */
-function jsonArray(rows: IterableIterator<Row>, map: (row: Row) => Row): Readable {
+const BATCH = 1000;
+
+/**
+ * A JSON array written batch by batch. Not an open iterator: better-sqlite3 refuses every write on
+ * the connection while one is open, and a slow download would hold it open for minutes.
+ */
+function jsonArray(read: (limit: number, offset: number) => Row[], map: (row: Row) => Row): Readable {
   return Readable.from(
     (function* () {
       yield '[\n';
       let first = true;
-      for (const row of rows) {
-        yield (first ? '' : ',\n') + JSON.stringify(map(row));
-        first = false;
+      for (let offset = 0; ; offset += BATCH) {
+        const rows = read(BATCH, offset);
+        for (const row of rows) {
+          yield (first ? '' : ',\n') + JSON.stringify(map(row));
+          first = false;
+        }
+        if (rows.length < BATCH) break;
       }
       yield '\n]\n';
     })(),
@@ -84,7 +93,7 @@ export class ExportService {
   private parts(actor: Actor): Part[] {
     const c = this.cipher;
     const withoutSecrets = (row: Row): Row => {
-      const { password_hash: _p, totp_secret: _t, ...rest } = row;
+      const { password_hash: _p, totp_secret: _t, totp_last_step: _s, ...rest } = row;
       return rest;
     };
     if (actor.role !== 'owner') {
@@ -108,7 +117,15 @@ export class ExportService {
       { name: 'profile_snapshots', sql: 'SELECT * FROM profile_snapshots ORDER BY id' },
       { name: 'follower_days', sql: 'SELECT * FROM follower_days ORDER BY account_id, day' },
       { name: 'posts', sql: 'SELECT * FROM posts ORDER BY id' },
-      { name: 'post_media', sql: 'SELECT * FROM post_media ORDER BY id' },
+      {
+        name: 'post_media',
+        sql: 'SELECT * FROM post_media ORDER BY id',
+        // The public token still opens /m/<token> for an unpublished post: it stays on the server.
+        map: (row) => {
+          const { public_token: _token, ...rest } = row;
+          return rest;
+        },
+      },
       { name: 'post_events', sql: 'SELECT * FROM post_events ORDER BY id' },
       { name: 'hashtag_sets', sql: 'SELECT * FROM hashtag_sets ORDER BY id' },
       { name: 'notifications', sql: 'SELECT * FROM notifications ORDER BY id' },
@@ -149,8 +166,8 @@ export class ExportService {
     for (const part of parts) {
       zip.addReadStreamLazy(`data/${part.name}.json`, (done) => {
         try {
-          const statement = this.db.sqlite.prepare(part.sql);
-          done(null, jsonArray(statement.iterate(...(part.params ?? [])) as IterableIterator<Row>, part.map ?? ((row) => row)));
+          const statement = this.db.sqlite.prepare(`${part.sql} LIMIT ? OFFSET ?`);
+          done(null, jsonArray((limit, offset) => statement.all(...(part.params ?? []), limit, offset) as Row[], part.map ?? ((row) => row)));
         } catch (error) {
           done(error instanceof Error ? error : new Error(String(error)), Readable.from([]));
         }

@@ -24,6 +24,8 @@ const PUBLIC_ROUTES = [
   'post /setup',
   'get /login',
   'post /login',
+  'get /login/code',
+  'post /login/code',
   'post /language',
 ];
 
