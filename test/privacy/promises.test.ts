@@ -316,6 +316,45 @@ describe('privacy promises', function () {
     for (const file of files) expect(fs.existsSync(file), file).to.equal(false);
   });
 
+  it('user can export a copy of their data', async () => {
+    const s = await live({ INSIGHTS_BACKFILL_DAYS: '3' });
+    await schedulePost(s, { inMinutes: IN_THREE_DAYS });
+    await inboundCommentAndMessage(s, 'export');
+    const page = await s.agent.get('/settings/export');
+    expect(page.status).to.equal(200);
+    const res = await s.agent
+      .post('/settings/export')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .buffer(true)
+      .parse((stream, done) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.match(/^application\/zip/);
+    const zip = res.body as Buffer;
+    // A ZIP names its entries in plain ASCII: every kind of data and the post's photo are in it.
+    for (const entry of ['README.json', 'data/accounts.json', 'data/posts.json', 'data/comments.json', 'data/messages.json', 'data/audit_log.json', `media/${s.accountId}/`]) {
+      expect(zip.includes(Buffer.from(entry, 'ascii')), entry).to.equal(true);
+    }
+    expect(count(s.t, "SELECT count(*) AS n FROM audit_log WHERE kind = 'data.exported'")).to.equal(1);
+  });
+
+  it('user can delete their own account', async () => {
+    const t = app();
+    await createUser(t, { username: 'owner1' });
+    const leaving = await createUser(t, { username: 'leaving', role: 'editor' });
+    const { agent } = await signIn(t, 'leaving');
+    const page = await agent.get('/settings');
+    const res = await agent.post('/settings/delete-login').type('form').send({ _csrf: csrfFrom(page.text), deletePassword: PASSWORD });
+    expect(res.status).to.equal(303);
+    expect(count(t, 'SELECT count(*) AS n FROM users WHERE id = ?', leaving.id), 'login gone').to.equal(0);
+    expect(count(t, 'SELECT count(*) AS n FROM sessions WHERE user_id = ?', leaving.id), 'sessions gone').to.equal(0);
+    expect((await agent.get('/')).headers['location'], 'signed out').to.equal('/login');
+  });
+
   it("Meta's data-deletion callback deletes the person's data and returns a status URL and code", async () => {
     const s = await live();
     const t = s.t;
@@ -401,10 +440,13 @@ describe('privacy promises', function () {
     const total = kinds().length;
     t.clock.set(loggedAt + 364 * DAY);
     expect((await job(t, 'retention'))['audit']).to.equal(0);
-    expect(kinds()).to.have.length(total);
+    // Nothing removed; the retention run itself is one more entry.
+    expect(kinds()).to.have.length(total + 1);
+    expect(kinds()[total]).to.equal('retention.run');
     t.clock.set(loggedAt + 366 * DAY);
     t.services.audit.record({ kind: 'settings.human_agent', actor: 'test', detail: { enabled: false } });
     expect((await job(t, 'retention'))['audit']).to.equal(total);
-    expect(kinds(), 'only the entry younger than a year').to.deep.equal(['settings.human_agent']);
+    // Left: the first retention run's entry (a day old), the fresh entry, and this run's own entry.
+    expect(kinds(), 'only the entries younger than a year').to.deep.equal(['retention.run', 'settings.human_agent', 'retention.run']);
   });
 });

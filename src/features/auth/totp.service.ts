@@ -115,7 +115,7 @@ export class TotpService {
     const key = `totp:${user.id}`;
     const gate = this.throttle.check([key]);
     if (gate.locked) throw new TooManyAttempts(gate.retryAfterSeconds);
-    const ok = this.tryCode(user, code.trim());
+    const ok = this.tryCode(user, code.trim(), ip);
     if (!ok) {
       this.throttle.fail(key, this.maxFailures);
       this.audit.record({ kind: 'auth.totp.failure', userId: user.id, actor: user.username, sourceIp: ip });
@@ -124,7 +124,7 @@ export class TotpService {
     this.throttle.clear(key);
   }
 
-  private tryCode(user: UserRow, code: string): boolean {
+  private tryCode(user: UserRow, code: string, ip: string): boolean {
     if (!user.totpSecret) return false;
     if (/^\d{6}$/.test(code.replace(/\s/g, ''))) {
       const secret = this.cipher.open(user.totpSecret, secretRef(user.id));
@@ -141,7 +141,7 @@ export class TotpService {
       .get();
     if (!row) return false;
     this.db.update(recoveryCodes).set({ usedAt: this.clock.now() }).where(eq(recoveryCodes.id, row.id)).run();
-    this.audit.record({ kind: 'auth.recovery_code.used', userId: user.id, actor: user.username });
+    this.audit.record({ kind: 'auth.recovery_code.used', userId: user.id, actor: user.username, sourceIp: ip });
     return true;
   }
 
