@@ -11,6 +11,7 @@ import { AUDIENCE_BREAKDOWNS, type AudienceBreakdown } from '../../db/schema.ana
 import type { AccountRow } from '../accounts/accounts.repo.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { graphTimeMs } from '../engagement/sync.service.js';
+import { dayMs, isoDay } from './analytics.calc.js';
 import type { AnalyticsRepo, MediaInsightFacts } from './analytics.repo.js';
 import { ACCOUNT_DAY_METRICS, FEED_MEDIA_METRICS, FOLLOWER_GATE, REELS_MEDIA_METRICS } from './metrics.js';
 
@@ -32,8 +33,6 @@ export interface CollectCounts {
   failed: number;
 }
 
-export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const dayStartMs = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
 function totalOf(insight: Insight): number | undefined {
   const value = insight.total_value?.value ?? insight.values?.[0]?.value;
@@ -106,7 +105,7 @@ export class CollectService {
 
   /** Days not asked yet within the backfill window, and the last few again; yesterday is the newest. */
   private async collectDays(account: AccountRow, token: string): Promise<number> {
-    const today = dayStartMs(isoDay(this.clock.now()));
+    const today = dayMs(isoDay(this.clock.now()));
     const from = isoDay(today - this.options.backfillDays * DAY_MS);
     const checked = this.repo.checkedDays(account.id, from);
     const followsAllowed = (account.followersCount ?? 0) >= FOLLOWER_GATE;
