@@ -5,7 +5,8 @@ import { loadConfig, type Config } from './config.js';
 import { openDatabase, runMigrations, type DbHandle } from './db/client.js';
 import type { Cipher } from './db/crypto.js';
 import { createLogger, type Logger } from './log.js';
-import { loadCipher } from './secrets.js';
+import { appliedMigrations, knownMigrations, newerThanCode } from './db/migration-level.js';
+import { loadCipher, StartupError } from './secrets.js';
 
 export interface Booted {
   config: Config;
@@ -23,6 +24,8 @@ export function boot(options: { logToFile: boolean }, env?: Record<string, strin
   const log = createLogger({ level: config.log.level, ...(options.logToFile ? { dir: path.join(config.dataDir, 'logs') } : {}) });
   const db = openDatabase(path.join(config.dataDir, DATABASE_FILE));
   try {
+    const newer = newerThanCode(appliedMigrations(db.sqlite), knownMigrations());
+    if (newer) throw new StartupError(newer);
     runMigrations(db);
     const cipher = loadCipher(config, db, log, systemClock.now());
     return { config, log, db, cipher, clock: systemClock };

@@ -1,9 +1,5 @@
-// Admin commands for the person who runs the server:
-//   npm run cli -- user:create <username> [--role owner|editor|viewer] [--password-stdin]
-//   npm run cli -- user:reset-password <username> [--password-stdin]
-//   npm run cli -- user:disable-2fa <username>
-//   npm run cli -- job:list
-//   npm run cli -- job:run <name>
+// Admin commands for the person who runs the server (inside the container: `qanat <command>`;
+// from a checkout: `npm run cli -- <command>`). "user create" and "user:create" are the same.
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { boot, type Booted } from './boot.js';
@@ -16,16 +12,28 @@ import { findJob, jobs, scheduleOf } from './jobs/registry.js';
 import { runJob } from './jobs/scheduler.js';
 import { StartupError } from './secrets.js';
 import { createServices } from './services.js';
+import { backupCommand, configCheck, dbMigrate, keyRotate } from './cli-system.js';
+import { BackupError } from './features/system/backup-crypto.js';
+import { RotationError } from './features/system/key-rotation.js';
 
-const USAGE = `Usage: npm run cli -- <command>
+const USAGE = `Usage: qanat <command>   (from a checkout: npm run cli -- <command>)
 
-  user:create <username> [--role owner|editor|viewer] [--password-stdin]
-  user:reset-password <username> [--password-stdin]
+  user create <username> [--role owner|editor|viewer] [--password-stdin]
+  user reset-password <username> [--password-stdin]
       Without --password-stdin a strong password is generated and printed once.
-  user:disable-2fa <username>
+  user disable-2fa <username>
       For someone who lost their phone and their recovery codes.
-  job:list
-  job:run <name>
+  backup create            write an encrypted backup to BACKUP_DIR now
+  backup list              the backups in BACKUP_DIR
+  backup verify <file>     decrypt and check a backup completely, change nothing
+  backup restore <file> [--force]
+      With the server stopped. Checks the backup first; --force replaces an existing database.
+  key rotate [--new-key-stdin]
+      With the server stopped. Re-encrypts every encrypted value under a new data key.
+  job list
+  job run <name>
+  db migrate               apply new migrations (start-up does this too)
+  config check             print configuration problems; exits 1 if there are any
 `;
 
 const t = translatorFor('en');
@@ -44,13 +52,25 @@ async function passwordFrom(flag: boolean | undefined): Promise<{ password: stri
   return flag ? { password: await readStdin(), generated: false } : { password: generatedPassword(), generated: true };
 }
 
-async function run(booted: Booted, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { role: { type: 'string', default: 'owner' }, 'password-stdin': { type: 'boolean' }, help: { type: 'boolean' } },
-  });
-  const [command, arg] = positionals;
+const OPTIONS = {
+  role: { type: 'string', default: 'owner' },
+  'password-stdin': { type: 'boolean' },
+  'new-key-stdin': { type: 'boolean' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+/** "user create alice" and "user:create alice" both become ["user:create", "alice"]. */
+export function commandOf(positionals: string[]): { command: string | undefined; arg: string | undefined } {
+  const [first, second, third] = positionals;
+  if (first?.includes(':')) return { command: first, arg: second };
+  if (first && second) return { command: `${first}:${second}`, arg: third };
+  return { command: first, arg: undefined };
+}
+
+async function runBooted(booted: Booted, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const { command, arg } = commandOf(positionals);
   const services = createServices(booted);
   const by = 'cli';
 
@@ -89,6 +109,8 @@ async function run(booted: Booted, argv: string[]): Promise<number> {
       if (generated) process.stdout.write(`New password (shown once): ${password}\n`);
       return 0;
     }
+    case 'key:rotate':
+      return keyRotate(booted, services, values['new-key-stdin'] === true);
     case 'job:list':
       for (const job of jobs) process.stdout.write(`${job.name.padEnd(20)} ${scheduleOf(job, booted.config).padEnd(14)} ${job.description}\n`);
       return 0;
@@ -107,7 +129,49 @@ async function run(booted: Booted, argv: string[]): Promise<number> {
   return 2;
 }
 
+/** Commands that must not start the app (no database is created, no key generated). */
+async function runStandalone(command: string | undefined, arg: string | undefined, force: boolean): Promise<number | undefined> {
+  switch (command) {
+    case 'config:check':
+      return configCheck();
+    case 'db:migrate':
+      return dbMigrate();
+    case 'backup:create':
+    case 'backup:list':
+    case 'backup:verify':
+    case 'backup:restore': {
+      const code = await backupCommand(command.slice('backup:'.length), arg, { force }, () => boot({ logToFile: true }), createServices);
+      return code < 0 ? undefined : code;
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { command, arg } = commandOf(parsed.positionals);
+  try {
+    const code = await runStandalone(command, arg, parsed.values.force === true);
+    if (code !== undefined) {
+      process.exitCode = code;
+      return;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StartupError || error instanceof BackupError || error instanceof RotationError) {
+      process.stderr.write(`qanat: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
   let booted: Booted;
   try {
     booted = boot({ logToFile: true });
@@ -119,9 +183,12 @@ async function main(): Promise<void> {
     throw error;
   }
   try {
-    process.exitCode = await run(booted, process.argv.slice(2));
+    process.exitCode = await runBooted(booted, argv);
   } catch (error) {
-    if (error instanceof Invalid) {
+    if (error instanceof RotationError) {
+      process.stderr.write(`qanat: ${error.message}\n`);
+      process.exitCode = 1;
+    } else if (error instanceof Invalid) {
       for (const [field, key] of Object.entries(error.fieldErrors)) process.stderr.write(`${field}: ${t(key)}\n`);
       process.exitCode = 1;
     } else if (error instanceof AppError) {

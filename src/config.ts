@@ -1,6 +1,7 @@
 // The only module that reads process.env. Everything else receives a frozen Config.
 import fs from 'node:fs';
 import path from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { projectRoot } from './paths.js';
 import { canonicalZone, isTimeZone } from './time-zone.js';
@@ -73,6 +74,16 @@ const schema = z.object({
   PUBLISH_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   PUBLISH_PROCESSING_LIMIT_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   /** Test-only crash injection (see features/publishing/failpoints.ts). */
+  /** Encrypts backups; never stored inside one. Generated into data/ for local use when unset. */
+  QANAT_BACKUP_KEY: z.string().optional(),
+  /** When the backup job runs (cron, UTC), or "off". */
+  BACKUP_SCHEDULE: z
+    .string()
+    .refine((value) => value === 'off' || cron.validate(value), 'must be a cron expression such as "30 3 * * *" (03:30 UTC daily) or "off"')
+    .default('30 3 * * *'),
+  BACKUP_KEEP: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'keep at least 1').max(365).default(14),
+  /** Where backups are written; another disk or mount is better than the data volume. */
+  BACKUP_DIR: z.string().min(1).optional(),
   QANAT_FAILPOINT: z.string().regex(/^[a-z-]+(@\d+)?$/).optional(),
 });
 
@@ -100,6 +111,7 @@ export interface Config {
   readonly timeZone: string;
   readonly media: MediaConfig;
   readonly publishing: PublishingConfig;
+  readonly backup: BackupConfig;
   /** Test-only: kill the process at a named step (QANAT_FAILPOINT). */
   readonly failpoint: string | undefined;
 }
@@ -109,6 +121,14 @@ export interface PublishingConfig {
   readonly lateLimitMs: number;
   readonly leaseMs: number;
   readonly processingLimitMs: number;
+}
+
+export interface BackupConfig {
+  readonly key: string | undefined;
+  /** node-cron expression, or undefined when backups are off. */
+  readonly schedule: string | undefined;
+  readonly keep: number;
+  readonly dir: string;
 }
 
 export interface MediaConfig {
@@ -147,7 +167,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'SESSION_SECRET', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_WEBHOOK_SECRET', 'INSTAGRAM_WEBHOOK_VERIFY_TOKEN'] as const;
+const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'QANAT_BACKUP_KEY', 'SESSION_SECRET', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_WEBHOOK_SECRET', 'INSTAGRAM_WEBHOOK_VERIFY_TOKEN'] as const;
 
 /** Resolves `NAME_FILE` (Docker secrets) into `NAME`; a variable set both ways is a mistake. */
 function resolveFileVariables(env: Env, problems: string[]): Env {
@@ -187,12 +207,13 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const c = parsed.data;
+  const dataDir = path.resolve(projectRoot, c.DATA_DIR);
   return Object.freeze({
     env: c.NODE_ENV,
     version: readVersion(),
     port: c.PORT,
     host: c.HOST,
-    dataDir: path.resolve(projectRoot, c.DATA_DIR),
+    dataDir,
     publicUrl: c.PUBLIC_URL,
     secureCookies: c.PUBLIC_URL.startsWith('https://'),
     dataKey: c.QANAT_DATA_KEY,
@@ -240,6 +261,12 @@ export function loadConfig(env: Env = process.env): Config {
       lateLimitMs: c.PUBLISH_LATE_LIMIT_HOURS * 3_600_000,
       leaseMs: c.PUBLISH_LEASE_SECONDS * 1000,
       processingLimitMs: c.PUBLISH_PROCESSING_LIMIT_MINUTES * 60_000,
+    }),
+    backup: Object.freeze({
+      key: c.QANAT_BACKUP_KEY,
+      schedule: c.BACKUP_SCHEDULE === 'off' ? undefined : c.BACKUP_SCHEDULE,
+      keep: c.BACKUP_KEEP,
+      dir: c.BACKUP_DIR ? path.resolve(projectRoot, c.BACKUP_DIR) : path.join(dataDir, 'backups'),
     }),
     failpoint: c.QANAT_FAILPOINT,
   });

@@ -1,10 +1,12 @@
 // load config → open db → migrate → build app → listen → start jobs; SIGTERM: stop, drain, close.
 import http from 'node:http';
+import os from 'node:os';
 import { createApp } from './app.js';
 import { boot } from './boot.js';
 import { ConfigError } from './config.js';
 import { loadSessionSecret, StartupError } from './secrets.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { InstanceMarker } from './features/system/instance.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -25,8 +27,11 @@ function start(): void {
   // Slightly longer than Traefik's idle timeout so the proxy, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   const scheduler = new Scheduler({ ...booted, services });
+  // Lets the CLI's restore and key rotation see that a server is using this data directory.
+  const marker = new InstanceMarker(config.dataDir);
 
   server.listen(config.port, config.host, () => {
+    marker.start(os.hostname());
     log.info({ port: config.port, publicUrl: config.publicUrl, version: config.version }, 'Qanat is listening');
     if (services.setup.isNeeded()) {
       // The one-time code is meant to be read from this log by whoever installed the server.
@@ -58,6 +63,7 @@ function start(): void {
         // Webhook events already answered are applied before the database closes.
         void Promise.all([scheduler.stop(), services.webhooks.idle()]).finally(() => {
           db.close();
+          marker.stop();
           log.info('stopped');
           log.flush();
           clearTimeout(force);

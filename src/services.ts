@@ -42,6 +42,9 @@ import { RetentionService } from './features/privacy/retention.service.js';
 import { EraseService } from './features/privacy/erase.service.js';
 import { ExportService } from './features/privacy/export.service.js';
 import { TotpService } from './features/auth/totp.service.js';
+import { BackupService } from './features/system/backup.service.js';
+import { ReachService } from './features/system/reach.service.js';
+import { loadBackupKey } from './secrets.js';
 
 export interface Deps {
   config: Config;
@@ -99,7 +102,9 @@ export function createServices(deps: Deps) {
   const erase = new EraseService(db.orm, users.repo, hasher, throttle, audit, config.dataDir, log, config.login.maxFailuresPerUsername, setup);
   const exports = new ExportService(db, cipher, config.dataDir, audit, clock);
   const totp = new TotpService(db.orm, cipher, hasher, throttle, audit, clock, config.login.maxFailuresPerUsername);
-  return { totp, exports, erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
+  const backups = new BackupService(db, config, cipher, () => loadBackupKey(config, log), clock, audit, log);
+  const reach = new ReachService(config.publicUrl, instagram.webhookVerifyToken);
+  return { backups, reach, totp, exports, erase, retention, callbacks, insights, analytics, inboxLive, ingest, inboxSync, webhooks, comments, messages, audit, hasher, sessions, throttle, users, auth, setup, instagram, accounts, tokenRefresh, profileSync, media, mediaWorker, posts, postActions, hashtags, notifications, publishingRepo, engine };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -36,11 +36,11 @@ export function constantTimeEqual(given: string, expected: string): boolean {
 }
 
 /** Parses a key given as 64 hex characters or base64/base64url of 32 bytes. */
-export function parseKey(text: string): Buffer {
+export function parseKey(text: string, name = 'QANAT_DATA_KEY'): Buffer {
   const trimmed = text.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64url');
   if (key.length !== KEY_BYTES) {
-    throw new Error('QANAT_DATA_KEY must be 32 bytes, written as 64 hex characters or base64 (openssl rand -base64 32)');
+    throw new Error(`${name} must be 32 bytes, written as 64 hex characters or base64 (openssl rand -base64 32)`);
   }
   return key;
 }

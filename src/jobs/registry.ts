@@ -10,6 +10,7 @@ import { syncProfiles } from './sync-profiles.js';
 import { purgeInbox, syncInbox } from './inbox.js';
 import { insightsAudience, insightsDaily } from './insights.js';
 import { retention } from './retention.js';
+import { backup } from './backup.js';
 
 export interface JobContext extends Deps {
   services: Services;
@@ -23,7 +24,7 @@ export interface Job {
   run(ctx: JobContext): Promise<Record<string, number>> | Record<string, number>;
 }
 
-export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox, insightsDaily, insightsAudience, retention];
+export const jobs: readonly Job[] = [publishTick, purgeSessions, rotateLogs, refreshTokens, syncProfiles, syncInbox, purgeInbox, insightsDaily, insightsAudience, retention, backup];
 
 export function scheduleOf(job: Job, config: Config): string {
   return typeof job.schedule === 'function' ? job.schedule(config) : job.schedule;

@@ -21,7 +21,9 @@ export class Scheduler {
 
   start(): void {
     for (const job of jobs) {
-      const task = cron.schedule(scheduleOf(job, this.ctx.config), () => runJob(job, this.ctx).then(() => undefined, () => undefined), {
+      const schedule = scheduleOf(job, this.ctx.config);
+      if (schedule === 'off') continue;
+      const task = cron.schedule(schedule, () => runJob(job, this.ctx).then(() => undefined, () => undefined), {
         name: job.name,
         timezone: 'Etc/UTC',
         noOverlap: true,

@@ -42,6 +42,9 @@ export const AUDIT_KINDS = [
   'auth.totp.failure',
   'auth.recovery_code.used',
   'settings.totp_required',
+  'backup.created',
+  'backup.restored',
+  'key.rotated',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

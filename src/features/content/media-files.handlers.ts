@@ -6,6 +6,7 @@ import type { Services } from '../../services.js';
 import { parseId } from '../users/users.forms.js';
 import { postIdOf } from './compose.handlers.js';
 import type { MediaRow } from './posts.repo.js';
+import { PROBE_JPEG } from '../system/reach.service.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.mp4': 'video/mp4' };
@@ -56,6 +57,10 @@ export function mediaFileHandlers(services: Services) {
     /** Meta fetches image_url / video_url here. Unknown, cancelled, published or deleted → 404. */
     async servePublicMedia(req: Request, res: Response): Promise<void> {
       const token = String(req.params['token'] ?? '');
+      if (services.reach.isProbe(token)) {
+        res.status(200).type('image/jpeg').set('Cache-Control', 'no-store').send(PROBE_JPEG);
+        return;
+      }
       const row = TOKEN.test(token) ? posts.repo.publicMedia(token) : undefined;
       if (!row?.outputFile) {
         res.status(404).type('text/plain').set('Cache-Control', 'no-store').send('Not found');
