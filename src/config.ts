@@ -169,6 +169,9 @@ export class ConfigError extends Error {
 
 const SECRET_FILE_VARS = ['QANAT_DATA_KEY', 'QANAT_BACKUP_KEY', 'SESSION_SECRET', 'INSTAGRAM_APP_SECRET', 'INSTAGRAM_WEBHOOK_SECRET', 'INSTAGRAM_WEBHOOK_VERIFY_TOKEN'] as const;
 
+/** Every environment variable Qanat reads (.env.example documents each; a test checks it). */
+export const ENV_VARIABLES: readonly string[] = [...Object.keys(schema.shape), ...SECRET_FILE_VARS.map((name) => `${name}_FILE`)];
+
 /** Resolves `NAME_FILE` (Docker secrets) into `NAME`; a variable set both ways is a mistake. */
 function resolveFileVariables(env: Env, problems: string[]): Env {
   const resolved: Env = { ...env };

@@ -30,6 +30,7 @@ import { policyHandlers } from '../features/privacy/policy.handlers.js';
 import { auditHandlers } from '../features/audit/audit.handlers.js';
 import { exportHandlers } from '../features/privacy/export.handlers.js';
 import { totpHandlers } from '../features/auth/totp.handlers.js';
+import { systemHandlers } from '../features/system/system.handlers.js';
 
 /** bare: no session or page machinery (probes); public: anyone; user: signed in. */
 export type Access = 'bare' | 'public' | 'user';
@@ -67,6 +68,7 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
   const audit = auditHandlers(services);
   const dataExport = exportHandlers(services);
   const totp = totpHandlers(services, clock);
+  const system = systemHandlers(services, config);
 
   // prettier-ignore
   return [
@@ -155,6 +157,10 @@ export function routeTable(config: Config, db: DbHandle, services: Services, clo
     { method: 'post', path: '/settings/export',               access: 'user',   handler: dataExport.downloadExport },
     { method: 'get',  path: '/settings/audit',                access: 'user',   handler: audit.showAuditPage },
     { method: 'get',  path: '/settings/audit.csv',            access: 'user',   handler: audit.exportAuditCsv },
+    { method: 'get',  path: '/settings/system',               access: 'user',   handler: system.showSystemPage },
+    { method: 'post', path: '/settings/system/backup',        access: 'user',   handler: system.createBackup },
+    { method: 'get',  path: '/settings/system/backups/:name', access: 'user',   handler: system.downloadBackup },
+    { method: 'post', path: '/settings/system/reach',         access: 'user',   handler: system.checkReach },
     { method: 'get',  path: '/settings/users',                access: 'user',   handler: users.showUsersPage },
     { method: 'post', path: '/settings/users',                access: 'user',   handler: users.saveNewUser },
     { method: 'post', path: '/settings/users/:id/role',       access: 'user',   handler: users.saveUserRole },

@@ -3,7 +3,6 @@
 // clock; rows are made through the app's own paths (sign-in, OAuth connect, composer, webhooks)
 // or plain SQL, and the proof looks at the database file, the media folder and the log folder.
 //
-// Not covered yet (not built): export of one's data, encrypted backups, deleting one's own login.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -14,7 +13,10 @@ import { signRequest } from '../../src/instagram/signed-request.js';
 import { INBOX_RETENTION_MS } from '../../src/features/engagement/retention.js';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import type { AccountRow } from '../../src/features/accounts/accounts.repo.js';
+import zlib from 'node:zlib';
 import { loadConfig } from '../../src/config.js';
+import { generateKeyText, parseKey } from '../../src/db/crypto.js';
+import { verifyBackup } from '../../src/features/system/backup.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { rowsOf } from '../support/accounts.js';
 import { createAccount, createUser, PASSWORD } from '../support/factories.js';
@@ -54,6 +56,17 @@ function databaseBytes(t: TestApp): Buffer {
 
 function containsText(bytes: Buffer, text: string): boolean {
   return bytes.includes(Buffer.from(text, 'utf8')) || bytes.includes(Buffer.from(text, 'utf16le'));
+}
+
+async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  let failure: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    failure = error;
+  }
+  expect(failure, 'it was refused').to.be.instanceOf(Error);
+  expect((failure as Error).message).to.match(message);
 }
 
 function simOf(s: Stage): Simulator {
@@ -281,13 +294,62 @@ describe('privacy promises', function () {
     const left = fs.readdirSync(dir).sort();
     // No file may still hold lines written more than 30 days ago; a day's file starts at its midnight.
     const tooOld = left.filter((name) => {
-      const day = /^qanat-(\d{4}-\d{2}-\d{2})\.log$/.exec(name)?.[1];
+      const day = /^qanat-(\d{4}-\d{2}-\d{2})\.log(\.gz)?$/.exec(name)?.[1];
       return day !== undefined && now - Date.parse(`${day}T00:00:00Z`) > 30 * DAY;
     });
-    expect(left).to.include.members([file(0), file(1), file(29), 'notes.txt']);
-    expect(left).to.not.include(file(31));
-    expect(left).to.not.include(file(365));
+    // Today's file is still being written; finished days are kept gzipped.
+    expect(left).to.include.members([file(0), `${file(1)}.gz`, `${file(29)}.gz`, 'notes.txt']);
+    expect(left.filter((name) => name.startsWith(file(31)) || name.startsWith(file(365)))).to.deep.equal([]);
     expect(tooOld, 'log files with lines older than 30 days').to.deep.equal([]);
+  });
+
+  it('backups encrypted at rest', async () => {
+    const backupKey = generateKeyText();
+    const s = await live({ QANAT_BACKUP_KEY: backupKey });
+    const t = s.t;
+    const caption = 'Backup canary caption Qyzyl-7731';
+    const postId = await schedulePost(s, { caption, inMinutes: IN_THREE_DAYS });
+    const { commentId, messageId } = await inboundCommentAndMessage(s, 'backupcanary');
+    const commentText = 'Do you deliver, backupcanary?';
+    const dmText = 'Hello from backupcanary';
+    expect(count(t, 'SELECT count(*) AS n FROM comments WHERE ig_comment_id = ?', commentId), 'the comment is cached').to.equal(1);
+    expect(count(t, 'SELECT count(*) AS n FROM messages WHERE ig_message_id = ?', messageId)).to.equal(1);
+    const token = t.services.accounts.tokenOf(accountOf(s));
+    const mediaFile = filesOfPost(s, postId)[0];
+    expect(mediaFile, 'the post has a media file').to.be.a('string');
+
+    const counts = await runJob(findJob('backup')!, jobContext(t));
+    expect(counts['files'], 'the database and the media files').to.be.greaterThan(1);
+    const [made] = t.services.backups.list();
+    expect(made, 'a backup was written').to.not.equal(undefined);
+    const file = path.join(t.config.backup.dir, made!.name);
+    const bytes = fs.readFileSync(file);
+
+    // The envelope: our header, then AES-256-GCM; nothing of the plain archive shows.
+    expect(bytes.subarray(0, 8).toString('ascii')).to.equal('QANATBAK');
+    for (const plain of [caption, commentText, dmText, 'backupcanary_c', 'backupcanary_m', token, 'SQLite format 3', 'ustar', 'manifest.json']) {
+      expect(containsText(bytes, plain), `"${plain.slice(0, 20)}" readable in the backup`).to.equal(false);
+    }
+    const media = fs.readFileSync(mediaFile!);
+    expect(bytes.includes(media.subarray(Math.floor(media.length / 2), Math.floor(media.length / 2) + 64)), 'media bytes readable in the backup').to.equal(false);
+    expect(() => zlib.gunzipSync(bytes.subarray(29)), 'the body is not a plain gzip stream').to.throw();
+
+    // Neither key is inside: not as text, not as raw bytes, not hex or base64.
+    const dataKeyText = fs.readFileSync(path.join(t.dir, 'qanat.key'), 'utf8').trim();
+    for (const text of [dataKeyText, backupKey]) {
+      const raw = parseKey(text);
+      for (const form of [Buffer.from(text), raw, Buffer.from(raw.toString('hex')), Buffer.from(raw.toString('base64')), Buffer.from(raw.toString('base64url'))]) {
+        expect(bytes.includes(form), 'a key inside the backup').to.equal(false);
+      }
+    }
+
+    // Only the backup key opens it, and then everything is there.
+    await expectRejection(verifyBackup(file, parseKey(generateKeyText()), t.config.backup.dir), /encrypted with backup key/);
+    const manifest = await verifyBackup(file, parseKey(backupKey), t.config.backup.dir);
+    expect(manifest.files.map((f) => f.path)).to.include('qanat.db');
+    expect(manifest.files.some((f) => f.path.endsWith(path.basename(mediaFile!)))).to.equal(true);
+    expect(manifest.tables['messages']).to.be.greaterThan(0);
+    expect(fs.statSync(file).mode & 0o077, 'readable by the app user only').to.equal(0);
   });
 
   it('user can disconnect an account (its data is removed)', async () => {

@@ -44,6 +44,7 @@ export const AUDIT_KINDS = [
   'settings.totp_required',
   'backup.created',
   'backup.restored',
+  'backup.downloaded',
   'key.rotated',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];

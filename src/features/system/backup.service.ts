@@ -161,6 +161,13 @@ export class BackupService {
     }
   }
 
+  /** What Settings → System shows the owner. */
+  overview(actor: Actor): { backups: BackupInfo[]; schedule: string | undefined; keep: number; dir: string; keyId: string; keyFromEnvironment: boolean } {
+    if (actor.role !== 'owner') throw new Forbidden();
+    const { schedule, keep, dir, key } = this.config.backup;
+    return { backups: this.list(), schedule, keep, dir, keyId: this.keyId, keyFromEnvironment: key !== undefined };
+  }
+
   /** Backups in BACKUP_DIR, newest first. */
   list(): BackupInfo[] {
     return listBackups(this.dir, this.keyId);
@@ -190,7 +197,9 @@ export class BackupService {
     if (actor.role !== 'owner') throw new Forbidden();
     if (!isBackupName(name)) return undefined;
     const file = path.join(this.dir, name);
-    return fs.existsSync(file) ? file : undefined;
+    if (!fs.existsSync(file)) return undefined;
+    this.audit.record({ kind: 'backup.downloaded', userId: actor.id, detail: { name } });
+    return file;
   }
 }
 

@@ -43,16 +43,4 @@ describe('jobs', () => {
     expect(count()).to.equal(1);
     expect(t.logs.text).to.contain('"job":"purge-sessions"');
   });
-
-  it('rotate-logs removes daily log files older than the retention window and nothing else', async () => {
-    const dir = path.join(t.dir, 'logs');
-    fs.mkdirSync(dir, { recursive: true });
-    const day = (offset: number) => new Date(t.clock.now() - offset * 86_400_000).toISOString().slice(0, 10);
-    for (const name of [`qanat-${day(0)}.log`, `qanat-${day(29)}.log`, `qanat-${day(31)}.log`, `qanat-${day(200)}.log`, 'notes.txt']) {
-      fs.writeFileSync(path.join(dir, name), 'x');
-    }
-    const counts = await runJob(findJob('rotate-logs')!, ctx());
-    expect(counts).to.deep.equal({ removed: 2 });
-    expect(fs.readdirSync(dir).sort()).to.deep.equal([`qanat-${day(29)}.log`, `qanat-${day(0)}.log`, 'notes.txt'].sort());
-  });
 });
