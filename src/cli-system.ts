@@ -115,7 +115,8 @@ export async function backupCommand(verb: string | undefined, arg: string | unde
     const result = await restoreBackup({ config, file, backupKey: key, force: flags.force, clock: systemClock, log });
     out(`Restored ${path.basename(file)}: ${describe(result.manifest)}.`);
     out(result.replaced ? 'The previous database and media were replaced.' : 'There was no database before; this is now the instance.');
-    out('Start Qanat again (docker compose start qanat). Posts published after this backup was made are recognised, not published twice.');
+    if (result.heldPosts > 0) out(`${result.heldPosts} posts were due since the backup was made; they are held (not published again) until you check Instagram and decide.`);
+    out('Start Qanat again (docker compose start qanat).');
     return 0;
   }
   return -1;

@@ -12,6 +12,7 @@ import { knownMigrations } from '../../db/migration-level.js';
 import type { Logger } from '../../log.js';
 import { KEY_FILE } from '../../secrets.js';
 import { AuditService } from '../audit/audit.service.js';
+import { holdPostsDueSinceBackup } from '../publishing/restored.js';
 import { DB_ENTRY, type Manifest } from './backup-archive.js';
 import { removeDatabaseFiles, unpackBackup } from './backup-check.js';
 import { BackupError } from './backup-crypto.js';
@@ -31,6 +32,8 @@ export interface RestoreResult {
   manifest: Manifest;
   /** True when an existing database was replaced. */
   replaced: boolean;
+  /** Posts due since the backup was made, now held for the owner to check (not published twice). */
+  heldPosts: number;
 }
 
 function refuseUnderRunningServer(dataDir: string): void {
@@ -110,11 +113,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const handle = openDatabase(dbFile);
     try {
       runMigrations(handle);
-      new AuditService(handle.orm, clock, log).record({ kind: 'backup.restored', actor: 'cli', detail: { backup: path.basename(file), madeAt: manifest.createdAt, version: manifest.version } });
+      const held = holdPostsDueSinceBackup(handle.orm, clock, manifest.createdAt);
+      new AuditService(handle.orm, clock, log).record({ kind: 'backup.restored', actor: 'cli', detail: { backup: path.basename(file), madeAt: manifest.createdAt, version: manifest.version, heldPosts: held } });
+      return { manifest, replaced: existing, heldPosts: held };
     } finally {
       handle.close();
     }
-    return { manifest, replaced: existing };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

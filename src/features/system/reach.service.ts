@@ -6,7 +6,8 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import { Forbidden } from '../../errors.js';
 
-export type CheckId = 'https' | 'host' | 'dns' | 'health' | 'media' | 'webhook';
+export const CHECK_IDS = ['https', 'host', 'dns', 'health', 'media', 'webhook'] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
 
 export interface ReachCheck {
   id: CheckId;
@@ -118,21 +119,21 @@ export class ReachService {
       id: CheckId,
       result: Awaited<ReturnType<ReachService['get']>>,
       good: (r: { status: number; type: string; body: Buffer }) => boolean,
-      badKey: string,
+      keys: { ok: string; bad: string },
     ): void => {
       if ('error' in result) add(id, false, 'system.reach.unreachable', { reason: result.error });
       else if (result.status >= 300 && result.status < 400) add(id, false, 'system.reach.redirected', { status: String(result.status) });
-      else if (!good(result)) add(id, false, badKey, { status: String(result.status) });
-      else add(id, true, `system.reach.${id}.ok`);
+      else if (!good(result)) add(id, false, keys.bad, { status: String(result.status) });
+      else add(id, true, keys.ok);
     };
 
-    answered('health', await this.get('/healthz'), (r) => r.status === 200, 'system.reach.health.bad');
+    answered('health', await this.get('/healthz'), (r) => r.status === 200, { ok: 'system.reach.health.ok', bad: 'system.reach.health.bad' });
     const probe = this.newProbe();
-    answered('media', await this.get(`/m/${probe}`), (r) => r.status === 200 && r.type.startsWith('image/jpeg') && r.body.equals(PROBE_JPEG), 'system.reach.media.bad');
+    answered('media', await this.get(`/m/${probe}`), (r) => r.status === 200 && r.type.startsWith('image/jpeg') && r.body.equals(PROBE_JPEG), { ok: 'system.reach.media.ok', bad: 'system.reach.media.bad' });
     this.probes.delete(probe);
     const challenge = crypto.randomBytes(12).toString('hex');
     const query = new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': this.webhookVerifyToken, 'hub.challenge': challenge });
-    answered('webhook', await this.get(`/webhooks/instagram?${query.toString()}`), (r) => r.status === 200 && r.body.toString('utf8') === challenge, 'system.reach.webhook.bad');
+    answered('webhook', await this.get(`/webhooks/instagram?${query.toString()}`), (r) => r.status === 200 && r.body.toString('utf8') === challenge, { ok: 'system.reach.webhook.ok', bad: 'system.reach.webhook.bad' });
     return checks;
   }
 }

@@ -173,11 +173,11 @@ describe('deletes are never GET (security row 13)', () => {
       // Nor do posts (/posts/:id…), and /m/:token with no live token answers 404.
       // The webhook handshake without hub.* parameters is refused (400); inbox pages of a comment,
       // conversation or post that does not exist answer 404; the event stream without an account 204;
-      // a deletion status without a code 404.
+      // a deletion status without a code 404; a backup download of a name that is no backup 404.
       const expected =
         route.path === '/accounts/callback' || route.path === '/webhooks/instagram'
           ? [400]
-          : /^\/(accounts\/:id|posts\/:id|m\/|inbox\/\w+\/:|analytics\/export\/:)/.test(route.path)
+          : /^\/(accounts\/:id|posts\/:id|m\/|inbox\/\w+\/:|analytics\/export\/:|settings\/system\/backups\/:)/.test(route.path)
             ? [404]
             : route.path === '/inbox/events'
               ? [204]

@@ -65,8 +65,9 @@ describe('page headers', () => {
       // /accounts/connect redirects to Instagram; /accounts/callback without a state shows a refusal page.
       // No Instagram account exists here, so /accounts/:id pages answer 404 (still never cached).
       // Likewise no post exists, so /posts/:id pages answer 404.
-      // Inbox pages of a comment or conversation that does not exist answer 404; the event stream without an account 204.
-      const expected = { '/accounts/connect': 303, '/accounts/callback': 400, '/inbox/events': 204 }[route.path] ?? (/^\/((accounts|posts)\/:id|inbox\/\w+\/:|analytics\/export\/:)/.test(route.path) ? 404 : 200);
+      // Inbox pages of a comment or conversation that does not exist answer 404; the event stream without an account 204;
+      // a backup download of a name that is no backup 404.
+      const expected = { '/accounts/connect': 303, '/accounts/callback': 400, '/inbox/events': 204 }[route.path] ?? (/^\/((accounts|posts)\/:id|inbox\/\w+\/:|analytics\/export\/:|settings\/system\/backups\/:)/.test(route.path) ? 404 : 200);
       expect(res.status, route.path).to.equal(expected);
       expect(res.headers['cache-control'], route.path).to.equal('no-store');
     }

@@ -14,6 +14,7 @@ import { loadCatalog } from '../../../src/i18n/index.js';
 import { ERROR_CLASSES, EXPLAINED_SUBCODES } from '../../../src/instagram/graph-error.js';
 import { REQUIRED_SCOPES } from '../../../src/instagram/types.js';
 import { projectRoot } from '../../../src/paths.js';
+import { CHECK_IDS } from '../../../src/features/system/reach.service.js';
 import { flatten } from '../../support/catalog.js';
 
 
@@ -59,6 +60,7 @@ const DYNAMIC_KEYS = [
   ...RANGE_CHOICES.map((c) => `analytics.range.${c}`),
   ...['dates', 'order', 'future', 'tooLong'].map((e) => `analytics.range.error.${e}`),
   ...CSV_SERIES.map((series) => `analytics.export.${series}`),
+  ...CHECK_IDS.map((id) => `system.reach.check.${id}`),
 ];
 
 const catalogs = Object.fromEntries(LANGUAGES.map((lang) => [lang, flatten(loadCatalog(lang))]));
