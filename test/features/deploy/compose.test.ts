@@ -89,6 +89,8 @@ describe('deployment files', () => {
     expect(at(traefik, 'entryPoints', 'websecure', 'http', 'tls', 'certResolver')).to.equal('letsencrypt');
     expect(at(traefik, 'providers', 'file', 'directory')).to.equal('/etc/traefik/dynamic');
     expect(at(traefik, 'providers', 'docker'), 'no Docker provider (it would need the socket)').to.equal(undefined);
+    // Qanat's own request log is redacted and kept at most 30 days; Traefik keeps no second one.
+    expect(traefik['accessLog'], 'no Traefik access log').to.equal(undefined);
   });
 
   it('every router serves the domain over TLS with HSTS and security headers; uploads have a body limit that fits a video, other posts a small one', () => {
