@@ -63,9 +63,10 @@ export function loadCipher(config: Config, db: DbHandle, log: Logger, now: numbe
     if (!opensKeyCheck(cipher, row.value)) {
       const finished = config.dataKey ? undefined : finishInterruptedRotation(config.dataDir, row.value, log);
       if (finished) return finished;
-      const rotated = config.dataKey ? ' If you have just rotated the key with "key rotate", set QANAT_DATA_KEY to the new key it printed.' : '';
+      const rotated = config.dataKey ? ' If you have just rotated the key with "key rotate", set QANAT_DATA_KEY to the new key (the one it printed, or the one you gave it).' : '';
       throw new StartupError(`QANAT_DATA_KEY does not match the key this database was encrypted with (key id ${keyIdIn(row.value)}). Refusing to start; give the original key.${rotated}`);
     }
+    removeAbandonedRotation(config.dataDir, log);
   } else {
     db.sqlite
       .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)')
@@ -109,6 +110,14 @@ function finishInterruptedRotation(dataDir: string, sealed: string, log: Logger)
   fs.renameSync(next, path.join(dataDir, KEY_FILE));
   log.warn({ keyId: cipher.currentKeyId }, 'finished a key rotation that was interrupted: qanat.key now holds the new key');
   return cipher;
+}
+
+/** A qanat.key.new next to a database the current key opens: a rotation that stopped before it committed. */
+function removeAbandonedRotation(dataDir: string, log: Logger): void {
+  const next = path.join(dataDir, NEW_KEY_FILE);
+  if (!fs.existsSync(next)) return;
+  fs.rmSync(next, { force: true });
+  log.warn('removed qanat.key.new left by a key rotation that did not complete; the data is still under the current key');
 }
 
 export function loadSessionSecret(config: Config, log: Logger): string {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { appliedMigrations } from '../../db/migration-level.js';
 import { DB_ENTRY, extractArchive, type Manifest } from './backup-archive.js';
-import { BackupError, openBackupStream } from './backup-crypto.js';
+import { BackupError, checkAuthenticity, openBackupStream } from './backup-crypto.js';
 
 export interface DatabaseFacts {
   schema: { migrations: number; lastMigrationAt: number };
@@ -39,7 +39,15 @@ export function checkDatabaseCopy(file: string): DatabaseFacts {
 
 /** Decrypts and unpacks a backup into dir, checks every file against the manifest and the database's integrity. */
 export async function unpackBackup(file: string, key: Buffer, dir: string): Promise<Manifest> {
-  const manifest = await extractArchive(openBackupStream(file, key), dir);
+  let manifest: Manifest;
+  try {
+    manifest = await extractArchive(openBackupStream(file, key), dir);
+  } catch (error) {
+    // Unpacking reads ahead of the decryption's final verdict, so a changed file usually breaks
+    // gunzip or tar first. The tag decides what to tell: changed, or really unreadable.
+    await checkAuthenticity(file, key);
+    throw error;
+  }
   const facts = checkDatabaseCopy(path.join(dir, DB_ENTRY));
   for (const [table, rows] of Object.entries(manifest.tables)) {
     if (facts.tables[table] !== rows) throw new BackupError(`The database in the backup holds ${String(facts.tables[table] ?? 0)} rows in ${table}; its manifest says ${rows}.`);

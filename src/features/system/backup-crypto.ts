@@ -4,7 +4,8 @@
 // id, so the CLI can say "this backup was made with another key" instead of "damaged".
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { Transform, type TransformCallback, type Readable } from 'node:stream';
+import { Transform, Writable, type TransformCallback, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { keyIdOf } from '../../db/crypto.js';
 
 const MAGIC = Buffer.from('QANATBAK', 'ascii');
@@ -113,4 +114,9 @@ export function openBackupStream(file: string, key: Buffer): Readable {
   });
   body.on('error', (error) => opened.destroy(error));
   return body.pipe(opened);
+}
+
+/** Decrypts the whole file without keeping anything: throws BackupError when it was changed. */
+export async function checkAuthenticity(file: string, key: Buffer): Promise<void> {
+  await pipeline(openBackupStream(file, key), new Writable({ write: (_chunk, _encoding, done) => done() }));
 }
