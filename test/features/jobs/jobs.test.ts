@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import { jobs, findJob, scheduleOf } from '../../../src/jobs/registry.js';
 import { runJob } from '../../../src/jobs/scheduler.js';

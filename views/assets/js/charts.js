@@ -39,7 +39,6 @@
     canvas.setAttribute('aria-label', (figure.querySelector('figcaption') || figure).textContent.trim());
     box.appendChild(canvas);
     figure.insertBefore(box, figure.querySelector('.table-scroll') || table);
-    // eslint-disable-next-line no-new
     new Chart(canvas, {
       type: kind,
       data: { labels: labels, datasets: datasets },
