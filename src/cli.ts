@@ -60,6 +60,8 @@ const OPTIONS = {
   help: { type: 'boolean' },
 } as const;
 
+const KNOWN_COMMANDS = ['user:create', 'user:reset-password', 'user:disable-2fa', 'key:rotate', 'job:list', 'job:run', 'config:check', 'db:migrate', 'backup:create', 'backup:list', 'backup:verify', 'backup:restore'];
+
 /** "user create alice" and "user:create alice" both become ["user:create", "alice"]. */
 export function commandOf(positionals: string[]): { command: string | undefined; arg: string | undefined } {
   const [first, second, third] = positionals;
@@ -158,6 +160,12 @@ async function main(): Promise<void> {
     return;
   }
   const { command, arg } = commandOf(parsed.positionals);
+  if (!command || !KNOWN_COMMANDS.includes(command)) {
+    // Nothing is opened or created for a command that does not exist.
+    process.stderr.write(USAGE);
+    process.exitCode = 2;
+    return;
+  }
   try {
     const code = await runStandalone(command, arg, parsed.values.force === true);
     if (code !== undefined) {

@@ -9,6 +9,11 @@ import { page } from '../../http/render.js';
 import type { Services } from '../../services.js';
 import type { ReachCheck } from './reach.service.js';
 
+/** 820 KB, 3.4 MB: a small backup does not read as "0.0 MB". */
+export function sizeText(bytes: number): string {
+  return bytes < 1_048_576 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
+
 function freeBytes(dir: string): number | undefined {
   try {
     const stat = fs.statfsSync(dir);
@@ -27,6 +32,7 @@ export function systemHandlers(services: Services, config: Config) {
       sandbox: config.instagram.sandbox,
       publicUrl: config.publicUrl,
       dataFree: freeBytes(config.dataDir),
+      sizeText,
       ...overview,
       checks,
     });
@@ -40,7 +46,7 @@ export function systemHandlers(services: Services, config: Config) {
     async createBackup(req: Request, res: Response): Promise<void> {
       const made = await services.backups.createAs(currentUser(res));
       services.backups.prune();
-      flash(req, 'success', 'system.backup.done', { name: made.name, size: `${(made.size / 1_048_576).toFixed(1)} MB` });
+      flash(req, 'success', 'system.backup.done', { name: made.name, size: sizeText(made.size) });
       res.redirect(303, '/settings/system');
     },
 

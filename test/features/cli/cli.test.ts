@@ -81,9 +81,11 @@ describe('command line', function () {
     expect(unknown.stderr).to.match(/Known jobs: publish-tick, purge-sessions/);
   });
 
-  it('an unknown command prints the usage and exits 2', () => {
+  it('an unknown command prints the usage and exits 2, creating nothing', () => {
     const result = runCli(['frobnicate'], baseEnv(dir));
     expect(result.status).to.equal(2);
-    expect(result.stderr).to.contain('Usage: npm run cli');
+    expect(result.stderr).to.contain('Usage: qanat <command>');
+    expect(result.stderr).to.contain('backup restore <file> [--force]');
+    expect(fs.readdirSync(dir), 'no database or key was created').to.deep.equal([]);
   });
 });
