@@ -350,6 +350,10 @@ describe('privacy promises', function () {
     expect(manifest.files.some((f) => f.path.endsWith(path.basename(mediaFile!)))).to.equal(true);
     expect(manifest.tables['messages']).to.be.greaterThan(0);
     expect(fs.statSync(file).mode & 0o077, 'readable by the app user only').to.equal(0);
+
+    // The policy says so, with the number of backups kept.
+    const policy = await s.agent.get('/privacy');
+    expect(policy.text).to.contain('encrypted (AES-256-GCM) with a key that is never stored inside them; the newest 14 are kept');
   });
 
   it('user can disconnect an account (its data is removed)', async () => {

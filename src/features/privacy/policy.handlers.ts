@@ -18,6 +18,8 @@ export function policyHandlers(services: Services, config: Config) {
         operator: config.privacy,
         auditDays: config.auditRetentionDays,
         logDays: config.log.retentionDays,
+        // Backups on a schedule keep the newest BACKUP_KEEP; off, none are made on their own.
+        backupKeep: config.backup.schedule ? config.backup.keep : 0,
       });
     },
 
