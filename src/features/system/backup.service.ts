@@ -15,7 +15,7 @@ import type { Logger } from '../../log.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ActionRefused } from '../engagement/refusals.js';
 import { listMedia, packArchive, type Manifest } from './backup-archive.js';
-import { BackupError, BackupSealer, readBackupHeader } from './backup-crypto.js';
+import { BackupSealer, readBackupHeader } from './backup-crypto.js';
 import { checkDatabaseCopy, removeDatabaseFiles, unpackBackup } from './backup-check.js';
 
 const NAME = /^qanat-(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-\d{1,3})?\.backup$/;
