@@ -19,6 +19,7 @@ import { checkConfig } from './features/system/config-check.js';
 import { runningInstance } from './features/system/instance.js';
 import { rotateDataKey } from './features/system/key-rotation.js';
 import { keyIdOf } from './db/crypto.js';
+import { sizeText } from './features/system/size-text.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -27,14 +28,10 @@ const err = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-function mb(bytes: number): string {
-  return `${(bytes / 1_048_576).toFixed(1)} MB`;
-}
-
 function describe(manifest: Manifest): string {
   const rows = Object.values(manifest.tables).reduce((a, b) => a + b, 0);
   const media = manifest.files.filter((f) => f.path.startsWith('media/'));
-  return `made ${manifest.createdAt} by Qanat ${manifest.version}; ${rows} rows in ${Object.keys(manifest.tables).length} tables (${manifest.tables['posts'] ?? 0} posts, ${manifest.tables['users'] ?? 0} users); ${media.length} media files (${mb(media.reduce((a, f) => a + f.size, 0))}); data key ${manifest.dataKeyId}`;
+  return `made ${manifest.createdAt} by Qanat ${manifest.version}; ${rows} rows in ${Object.keys(manifest.tables).length} tables (${manifest.tables['posts'] ?? 0} posts, ${manifest.tables['users'] ?? 0} users); ${media.length} media files (${sizeText(media.reduce((a, f) => a + f.size, 0))}); data key ${manifest.dataKeyId}`;
 }
 
 function backupFile(config: Config, arg: string): string {
@@ -85,7 +82,7 @@ export async function backupCommand(verb: string | undefined, arg: string | unde
       const services = servicesOf(booted);
       const made = await services.backups.create('cli');
       const pruned = services.backups.prune();
-      out(`Wrote ${path.join(services.backups.dir, made.name)} (${mb(made.size)}, ${made.files} files, ${made.rows} rows) in ${(made.ms / 1000).toFixed(1)} s; encrypted with backup key ${made.keyId}.`);
+      out(`Wrote ${path.join(services.backups.dir, made.name)} (${sizeText(made.size)}, ${made.files} files, ${made.rows} rows) in ${(made.ms / 1000).toFixed(1)} s; encrypted with backup key ${made.keyId}.`);
       if (pruned > 0) out(`Removed ${pruned} older backups (BACKUP_KEEP=${booted.config.backup.keep}).`);
       return 0;
     } finally {
@@ -98,7 +95,7 @@ export async function backupCommand(verb: string | undefined, arg: string | unde
   if (verb === 'list') {
     const backups = listBackups(config.backup.dir, keyIdOf(key));
     if (backups.length === 0) out(`No backups in ${config.backup.dir}.`);
-    for (const b of backups) out(`${b.name}  ${mb(b.size).padStart(10)}  ${b.readable ? `key ${b.keyId}` : `key ${b.keyId} (not the configured key ${keyIdOf(key)})`}`);
+    for (const b of backups) out(`${b.name}  ${sizeText(b.size).padStart(10)}  ${b.readable ? `key ${b.keyId}` : `key ${b.keyId} (not the configured key ${keyIdOf(key)})`}`);
     return 0;
   }
   if ((verb === 'verify' || verb === 'restore') && arg) {

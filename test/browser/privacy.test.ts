@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { POLICY_UPDATED, POLICY_VERSION } from '../../src/features/privacy/policy.js';
 import { translatorFor } from '../../src/i18n/index.js';
-import { launchBrowser, SCREENSHOTS, startLiveApp, type LiveApp } from '../support/browser.js';
+import { launchBrowser, SCREENSHOTS, startLiveApp, watchProblems, type LiveApp } from '../support/browser.js';
 import { createUser, PASSWORD } from '../support/factories.js';
 
 const ru = translatorFor('ru');
@@ -62,13 +62,7 @@ describe('browser: the privacy policy in Russian, and its notice', function () {
       extraHTTPHeaders: { 'Accept-Language': 'ru-RU,ru;q=0.9' },
     });
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
-    });
+    watchProblems(page, problems);
     return page;
   }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, SCREENSHOTS, startLiveApp, type LiveApp } from '../support/browser.js';
+import { launchBrowser, SCREENSHOTS, startLiveApp, watchProblems, type LiveApp } from '../support/browser.js';
 import { createUser, PASSWORD } from '../support/factories.js';
 
 const BACKUP_NAME = /^qanat-\d{4}-\d{2}-\d{2}T\d{6}Z(?:-\d{1,3})?\.backup$/;
@@ -60,13 +60,7 @@ describe('browser: the owner backs up and checks reachability on Settings → Sy
     });
     contexts.push(context);
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
-    });
+    watchProblems(page, problems);
     await page.goto(live.url + '/login');
     await page.getByLabel('Username').fill('aigerim');
     await page.getByLabel('Password').fill(PASSWORD);

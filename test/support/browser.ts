@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from '../../src/paths.js';
 import { createTestApp, type TestApp } from './app.js';
 import { freePort } from './process.js';
@@ -43,4 +43,15 @@ export async function startLiveApp(env: Record<string, string> = {}): Promise<Li
       t.close();
     },
   };
+}
+
+/** Collects what should never happen on a page: console errors, CSP refusals, script errors and 4xx/5xx answers. */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
+  });
 }

@@ -8,11 +8,7 @@ import { currentUser, flash } from '../../http/context.js';
 import { page } from '../../http/render.js';
 import type { Services } from '../../services.js';
 import type { ReachCheck } from './reach.service.js';
-
-/** 820 KB, 3.4 MB: a small backup does not read as "0.0 MB". */
-export function sizeText(bytes: number): string {
-  return bytes < 1_048_576 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
-}
+import { sizeText } from './size-text.js';
 
 function freeBytes(dir: string): number | undefined {
   try {

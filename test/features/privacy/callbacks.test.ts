@@ -15,6 +15,7 @@ import type { Simulator } from '../../../src/sandbox/simulator.js';
 import { connectAccount, rowsOf } from '../../support/accounts.js';
 import { $ } from '../../support/http.js';
 import { schedulePost, simMediaWithCaption, stage, type Stage } from '../../support/publishing.js';
+import { filesUnder } from '../../support/files.js';
 
 const en = translatorFor('en');
 const MINUTE = 60_000;
@@ -54,16 +55,6 @@ const b64url = (text: string): string => Buffer.from(text, 'utf8').toString('bas
 function callback(s: Stage, route: '/data-deletion' | '/deauthorize', signedRequest: string | undefined) {
   const req = request(s.live.url).post(route).type('form');
   return req.send(signedRequest === undefined ? {} : { signed_request: signedRequest });
-}
-
-/** Every file under a folder, relative and sorted (empty when the folder is gone). */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 }
 
 function mediaDirOf(s: Stage, accountId: number): string {

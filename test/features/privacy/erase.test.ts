@@ -18,6 +18,7 @@ import { createAccount, createUser, PASSWORD } from '../../support/factories.js'
 import { $, agentFor, csrfFrom, csrfToken, sessionCookie, signIn, type Agent } from '../../support/http.js';
 import { connectAccount } from '../../support/accounts.js';
 import { schedulePost, stage, type Stage } from '../../support/publishing.js';
+import { filesUnder } from '../../support/files.js';
 
 const en = translatorFor('en');
 const NEW_OWNER_PASSWORD = 'a brand new owner password 2026';
@@ -70,16 +71,6 @@ function flashTexts(html: string): string[] {
   return page('.flashes .alert')
     .toArray()
     .map((el) => squash(page(el).text()));
-}
-
-/** Every file under a folder (empty when the folder is gone). */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 }
 
 async function deleteLogin(agent: Agent, password: string | undefined, csrf?: string | false) {

@@ -22,6 +22,7 @@ import { startLiveApp, type LiveApp } from '../../support/browser.js';
 import { createAccount, createUser, PASSWORD } from '../../support/factories.js';
 import { $, csrfFrom } from '../../support/http.js';
 import { schedulePost, stage, type Stage } from '../../support/publishing.js';
+import { filesUnder } from '../../support/files.js';
 
 type Row = Record<string, unknown>;
 
@@ -209,16 +210,6 @@ function dbRows(t: TestApp, sql: string, ...params: unknown[]): Row[] {
 
 function without(row: Row, ...keys: string[]): Row {
   return Object.fromEntries(Object.entries(row).filter(([key]) => !keys.includes(key)));
-}
-
-/** Every file under a folder, relative and sorted (empty when the folder is gone). */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
 }
 
 /** Every key of every object anywhere in a JSON value. */

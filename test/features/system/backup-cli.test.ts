@@ -11,6 +11,7 @@ import { projectRoot } from '../../../src/paths.js';
 import { createTestApp, tempDir } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { baseEnv, freePort, runCli, startServer, type Server } from '../../support/process.js';
+import { sizeText } from '../../../src/features/system/size-text.js';
 
 type CliResult = ReturnType<typeof runCli>;
 
@@ -98,7 +99,7 @@ describe('command line: backups, restore, config check, db migrate', function ()
     expect(list.status, show(list)).to.equal(0);
     const line = list.stdout.split('\n').find((l) => l.startsWith(backupName));
     expect(line, list.stdout).to.be.a('string');
-    expect(line).to.contain(`${(size / 1_048_576).toFixed(1)} MB`);
+    expect(line).to.contain(sizeText(size));
 
     const verify = runCli(['backup', 'verify', backupName], baseEnv(source));
     expect(verify.status, show(verify)).to.equal(0);

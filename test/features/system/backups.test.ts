@@ -29,6 +29,7 @@ import { createTestApp, FAST_ARGON2, LogCapture, tempDir, type TestApp } from '.
 import { createAccount, createUser } from '../../support/factories.js';
 import { signIn } from '../../support/http.js';
 import { schedulePost, stage, type Stage } from '../../support/publishing.js';
+import { filesUnder } from '../../support/files.js';
 
 type Row = Record<string, unknown>;
 type Snapshot = Record<string, string[]>;
@@ -61,16 +62,6 @@ function snapshotOfFile(file: string): Snapshot {
   } finally {
     db.close();
   }
-}
-
-/** Every file under a folder, relative with forward slashes, sorted (empty when the folder is gone). */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
 }
 
 /** Media as a backup carries it: uploads in progress (.incoming) are not part of it. */

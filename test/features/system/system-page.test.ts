@@ -23,7 +23,7 @@ import { startLiveApp, type LiveApp } from '../../support/browser.js';
 import { createUser } from '../../support/factories.js';
 import { $, csrfFrom, signIn } from '../../support/http.js';
 import { freePort } from '../../support/process.js';
-import { sizeText } from '../../../src/features/system/system.handlers.js';
+import { sizeText } from '../../../src/features/system/size-text.js';
 
 const BACKUP_NAME = /^qanat-\d{4}-\d{2}-\d{2}T\d{6}Z(?:-\d{1,3})?\.backup$/;
 /** Incompressible "media", so the backup is big enough for its size to show as more than 0.0 MB. */
