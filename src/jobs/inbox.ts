@@ -14,10 +14,10 @@ export const purgeInbox: Job = {
   name: 'purge-inbox',
   schedule: '*/10 * * * *',
   description: 'Deletes comments and messages Instagram has not confirmed for 24 hours, and old webhook ids.',
-  run: ({ services, clock }) => {
+  run: async ({ services, clock }) => {
     const now = clock.now();
-    const comments = services.ingest.comments.purgeOlderThan(now - INBOX_RETENTION_MS);
-    const messages = services.ingest.conversations.purgeOlderThan(now - INBOX_RETENTION_MS);
+    const comments = await services.ingest.comments.purgeOlderThan(now - INBOX_RETENTION_MS);
+    const messages = await services.ingest.conversations.purgeOlderThan(now - INBOX_RETENTION_MS);
     return { ...comments, ...messages, webhookIds: services.webhooks.purge(now) };
   },
 };

@@ -1,6 +1,7 @@
 // The comment cache and the media it hangs on. Comment text and usernames are sealed here and
 // opened here, bound to their comment id, so nothing above this file sees ciphertext.
 import { and, desc, eq, lt, notInArray, or, sql } from 'drizzle-orm';
+import { deleteInChunks } from '../../db/chunked-delete.js';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
 import { comments, igMedia } from '../../db/schema.engagement.js';
@@ -149,8 +150,9 @@ export class CommentsRepo {
   }
 
   /** Rows Instagram has not confirmed since `cutoff` (the 24 h promise); media go once no comment needs them. */
-  purgeOlderThan(cutoff: number): { comments: number; media: number } {
-    const removed = this.db.delete(comments).where(lt(comments.fetchedAt, cutoff)).run().changes;
+  async purgeOlderThan(cutoff: number): Promise<{ comments: number; media: number }> {
+    // In chunks: a cache of a million stale rows must not hold requests up while it goes.
+    const removed = await deleteInChunks(this.db, 'comments', sql`fetched_at < ${cutoff}`);
     const stillUsed = this.db.select({ id: comments.igMediaId }).from(comments);
     const media = this.db
       .delete(igMedia)

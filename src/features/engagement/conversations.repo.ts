@@ -1,6 +1,7 @@
 // The direct-message cache: one conversation per person, their messages. Usernames and message
 // text are sealed here, bound to the conversation and the message id.
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { deleteInChunks } from '../../db/chunked-delete.js';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
 import { conversations, messages } from '../../db/schema.engagement.js';
@@ -149,9 +150,9 @@ export class ConversationsRepo {
   }
 
   /** The 24 h promise: messages and conversations Instagram has not confirmed since `cutoff`. */
-  purgeOlderThan(cutoff: number): { messages: number; conversations: number } {
-    const removedMessages = this.db.delete(messages).where(lt(messages.fetchedAt, cutoff)).run().changes;
-    const removedConversations = this.db.delete(conversations).where(lt(conversations.fetchedAt, cutoff)).run().changes;
+  async purgeOlderThan(cutoff: number): Promise<{ messages: number; conversations: number }> {
+    const removedMessages = await deleteInChunks(this.db, 'messages', sql`fetched_at < ${cutoff}`);
+    const removedConversations = await deleteInChunks(this.db, 'conversations', sql`fetched_at < ${cutoff}`);
     return { messages: removedMessages, conversations: removedConversations };
   }
 

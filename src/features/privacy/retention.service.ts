@@ -7,6 +7,7 @@ import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import { deleteInChunks } from '../../db/chunked-delete.js';
 import type { Logger } from '../../log.js';
 import type { AuditService } from '../audit/audit.service.js';
 
@@ -16,7 +17,6 @@ export const FOLLOWER_DAYS_RETENTION_DAYS = 729;
 export const DELETION_STATUS_RETENTION_DAYS = 90;
 /** Files younger than this may belong to an upload or preparation still in progress. */
 export const ORPHAN_GRACE_MS = 24 * 3_600_000;
-const CHUNK = 1000;
 
 export interface RetentionCounts {
   snapshots: number;
@@ -25,8 +25,6 @@ export interface RetentionCounts {
   deletionRecords: number;
   orphanFiles: number;
 }
-
-const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class RetentionService {
   constructor(
@@ -53,15 +51,8 @@ export class RetentionService {
     return counts;
   }
 
-  /** Deletes matching rows CHUNK at a time (by rowid), yielding between chunks. */
-  private async chunked(table: string, where: SQL): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const removed = this.db.run(sql`DELETE FROM ${sql.identifier(table)} WHERE rowid IN (SELECT rowid FROM ${sql.identifier(table)} WHERE ${where} LIMIT ${CHUNK})`).changes;
-      total += removed;
-      if (removed < CHUNK) return total;
-      await pause();
-    }
+  private chunked(table: string, where: SQL): Promise<number> {
+    return deleteInChunks(this.db, table, where);
   }
 
   /** Files under data/media/<account>/ that no post_media row names, and old leftovers of uploads. */
