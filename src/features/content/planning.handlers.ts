@@ -21,6 +21,8 @@ function statesFor(filter: QueueFilter): PostState[] | undefined {
   return [filter as PostState];
 }
 
+const QUEUE_PAGE = 50;
+
 export function planningHandlers(services: Services, clock: Clock) {
   const { posts } = services;
 
@@ -39,9 +41,19 @@ export function planningHandlers(services: Services, clock: Clock) {
       const raw = query(req, 'state');
       const filter: QueueFilter = (QUEUE_FILTERS as readonly string[]).includes(raw) ? (raw as QueueFilter) : 'all';
       const states = statesFor(filter);
-      const list = posts.repo.list({ ...(account.id === undefined ? {} : { accountId: account.id }), ...(states ? { states } : {}) });
+      const where = { ...(account.id === undefined ? {} : { accountId: account.id }), ...(states ? { states } : {}) };
+      // Fifty to a page: two years of published posts must not make one page of thousands.
+      const total = posts.repo.count(where);
+      const pages = Math.max(1, Math.ceil(total / QUEUE_PAGE));
+      const pageNumber = Math.min(pages, Math.max(1, Number(query(req, 'page')) || 1));
+      const list = posts.repo.list(where, QUEUE_PAGE, (pageNumber - 1) * QUEUE_PAGE);
+      const params = new URLSearchParams({ ...(filter === 'all' ? {} : { state: filter }), ...(query(req, 'account') ? { account: account.value } : {}) });
       await page(res, 'content/queue', {
         title: 'content.queue.title',
+        total,
+        pageNumber,
+        pages,
+        pagerQuery: params.toString(),
         posts: list.map((p) => ({ ...p, local: p.scheduledAt === null ? undefined : toLocal(p.scheduledAt, user.timeZone) })),
         filters: QUEUE_FILTERS,
         filter,

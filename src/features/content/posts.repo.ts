@@ -91,20 +91,29 @@ export class PostsRepo {
     this.db.delete(posts).where(eq(posts.id, id)).run();
   }
 
-  list(filter: PostFilter, limit = 500): PostListing[] {
+  private whereOf(filter: PostFilter): SQL | undefined {
     const where: SQL[] = [];
     if (filter.accountId !== undefined) where.push(eq(posts.accountId, filter.accountId));
     if (filter.states && filter.states.length > 0) where.push(inArray(posts.state, filter.states));
     if (filter.from !== undefined) where.push(gte(posts.scheduledAt, filter.from));
     if (filter.to !== undefined) where.push(lt(posts.scheduledAt, filter.to));
+    return where.length > 0 ? and(...where) : undefined;
+  }
+
+  count(filter: PostFilter): number {
+    return this.db.select({ n: sql<number>`count(*)` }).from(posts).where(this.whereOf(filter)).get()?.n ?? 0;
+  }
+
+  list(filter: PostFilter, limit = 500, offset = 0): PostListing[] {
     const rows = this.db
       .select({ post: posts, username: accounts.username })
       .from(posts)
       .innerJoin(accounts, eq(accounts.id, posts.accountId))
-      .where(where.length > 0 ? and(...where) : undefined)
+      .where(this.whereOf(filter))
       // Undated drafts last, then by time; newest edits first among equals.
       .orderBy(sql`${posts.scheduledAt} IS NULL`, asc(posts.scheduledAt), desc(posts.updatedAt))
       .limit(limit)
+      .offset(offset)
       .all();
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.post.id);

@@ -1,6 +1,6 @@
 // The comment cache and the media it hangs on. Comment text and usernames are sealed here and
 // opened here, bound to their comment id, so nothing above this file sees ciphertext.
-import { and, desc, eq, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { deleteInChunks } from '../../db/chunked-delete.js';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
@@ -45,7 +45,13 @@ export interface MediaFacts {
 
 const ref = (column: 'text' | 'username', igCommentId: string) => ({ table: 'comments', column, row: igCommentId });
 
+/** How long the navigation's "needs a reply" count is reused (real time), and how far the window may move meanwhile. */
+const BADGE_TTL_MS = 5000;
+const BADGE_SINCE_SLACK_MS = 60_000;
+
 export class CommentsRepo {
+  private readonly badges = new Map<number, { n: number; since: number; at: number }>();
+
   constructor(
     private readonly db: Db,
     private readonly cipher: Cipher,
@@ -71,6 +77,7 @@ export class CommentsRepo {
 
   /** Insert or refresh; returns whether the comment is new to the cache. */
   upsert(accountId: number, facts: CommentFacts, now: number): { created: boolean } {
+    this.badges.clear();
     const existing = this.db.select({ id: comments.id }).from(comments).where(eq(comments.igCommentId, facts.igCommentId)).get();
     const sealed = {
       text: this.cipher.seal(facts.text, ref('text', facts.igCommentId)),
@@ -119,8 +126,41 @@ export class CommentsRepo {
     return this.db.select().from(comments).where(eq(comments.accountId, accountId)).orderBy(desc(comments.writtenAt), desc(comments.id)).all().map((row) => this.open(row));
   }
 
+  /**
+   * One page of top-level comments, newest first, filtered in SQL, with the total; only the page's
+   * rows are decrypted. "Needs a reply" is the same rule as needsReplyCount.
+   */
+  topLevelPage(accountId: number, where: { filter: 'all' | 'needs_reply' | 'hidden'; mediaId?: string | undefined; since: number }, limit: number, offset: number): { rows: CachedComment[]; total: number } {
+    const conditions: SQL[] = [sql`c.account_id = ${accountId}`, sql`c.parent_id IS NULL`];
+    if (where.mediaId) conditions.push(sql`c.ig_media_id = ${where.mediaId}`);
+    if (where.filter === 'hidden') conditions.push(sql`c.hidden = 1`);
+    if (where.filter === 'needs_reply') {
+      conditions.push(sql`c.own = 0 AND c.hidden = 0 AND c.written_at >= ${where.since} AND c.done_at IS NULL AND c.private_reply_at IS NULL`);
+      conditions.push(sql`NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.ig_comment_id AND r.own = 1)`);
+    }
+    const filter = sql.join(conditions, sql` AND `);
+    const total = this.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM comments c WHERE ${filter}`).n;
+    const ids = this.db.all<{ id: number }>(sql`SELECT c.id FROM comments c WHERE ${filter} ORDER BY c.written_at DESC, c.id DESC LIMIT ${limit} OFFSET ${offset}`).map((r) => r.id);
+    if (ids.length === 0) return { rows: [], total };
+    const rows = this.db.select().from(comments).where(inArray(comments.id, ids)).orderBy(desc(comments.writtenAt), desc(comments.id)).all();
+    return { rows: rows.map((row) => this.open(row)), total };
+  }
+
+  /** The replies to these comments, oldest first. */
+  repliesTo(accountId: number, parentIds: string[]): CachedComment[] {
+    if (parentIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(comments)
+      .where(and(eq(comments.accountId, accountId), inArray(comments.parentId, parentIds)))
+      .orderBy(asc(comments.writtenAt), asc(comments.id))
+      .all()
+      .map((row) => this.open(row));
+  }
+
   /** A comment and its replies leave together (Instagram deletes replies with their comment). */
   remove(accountId: number, igCommentId: string): void {
+    this.badges.clear();
     this.db
       .delete(comments)
       .where(and(eq(comments.accountId, accountId), or(eq(comments.igCommentId, igCommentId), eq(comments.parentId, igCommentId))))
@@ -129,19 +169,23 @@ export class CommentsRepo {
 
   /** After a complete listing of one media: whatever Instagram no longer lists was deleted there. */
   removeMissing(accountId: number, igMediaId: string, seen: string[]): number {
+    this.badges.clear();
     const where = and(eq(comments.accountId, accountId), eq(comments.igMediaId, igMediaId), seen.length > 0 ? notInArray(comments.igCommentId, seen) : undefined);
     return this.db.delete(comments).where(where).run().changes;
   }
 
   setHidden(accountId: number, igCommentId: string, hidden: boolean): void {
+    this.badges.clear();
     this.db.update(comments).set({ hidden }).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).run();
   }
 
   setPrivateReply(accountId: number, igCommentId: string, at: number): void {
+    this.badges.clear();
     this.db.update(comments).set({ privateReplyAt: at }).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).run();
   }
 
   setDone(accountId: number, igCommentId: string, at: number | null): void {
+    this.badges.clear();
     this.db.update(comments).set({ doneAt: at }).where(and(eq(comments.accountId, accountId), eq(comments.igCommentId, igCommentId))).run();
   }
 
@@ -151,6 +195,7 @@ export class CommentsRepo {
 
   /** Rows Instagram has not confirmed since `cutoff` (the 24 h promise); media go once no comment needs them. */
   async purgeOlderThan(cutoff: number): Promise<{ comments: number; media: number }> {
+    this.badges.clear();
     // In chunks: a cache of a million stale rows must not hold requests up while it goes.
     const removed = await deleteInChunks(this.db, 'comments', sql`fetched_at < ${cutoff}`);
     const stillUsed = this.db.select({ id: comments.igMediaId }).from(comments);
@@ -166,11 +211,16 @@ export class CommentsRepo {
    * the account (public or private): counted in SQL so the navigation badge decrypts nothing.
    */
   needsReplyCount(accountId: number, since: number): number {
+    // Every page shows this count: it is kept for a few seconds unless a comment changes meanwhile
+    // (every write above clears it), so a busy inbox is not counted again for each request.
+    const cached = this.badges.get(accountId);
+    if (cached && Math.abs(cached.since - since) < BADGE_SINCE_SLACK_MS && performance.now() - cached.at < BADGE_TTL_MS) return cached.n;
     const row = this.db.get<{ n: number }>(sql`
       SELECT count(*) AS n FROM comments c
       WHERE c.account_id = ${accountId} AND c.parent_id IS NULL AND c.own = 0 AND c.hidden = 0 AND c.written_at >= ${since}
         AND c.done_at IS NULL AND c.private_reply_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.ig_comment_id AND r.own = 1)`);
+    this.badges.set(accountId, { n: row.n, since, at: performance.now() });
     return row.n;
   }
 

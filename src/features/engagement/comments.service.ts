@@ -80,31 +80,46 @@ export class CommentsService {
       list.unshift(c); // `all` is newest first; a thread reads oldest first
       repliesOf.set(c.parentId, list);
     }
+    return all.filter((c) => !c.parentId).map((comment) => this.threadOf(comment, repliesOf.get(comment.igCommentId) ?? [], media.get(comment.igMediaId)));
+  }
+
+  private threadOf(comment: CachedComment, replies: CachedComment[], media: MediaRow | undefined): CommentThread {
     const now = this.clock.now();
-    return all
-      .filter((c) => !c.parentId)
-      .map((comment) => {
-        const replies = repliesOf.get(comment.igCommentId) ?? [];
-        const answered = replies.some((r) => r.own) || comment.privateReplyAt !== null;
-        return {
-          comment,
-          replies,
-          media: media.get(comment.igMediaId),
-          needsReply: !comment.own && !comment.hidden && comment.doneAt === null && !answered && now - comment.writtenAt <= NEEDS_REPLY_WINDOW_MS,
-          canPrivateReply: !comment.own && comment.privateReplyAt === null && now - comment.writtenAt <= PRIVATE_REPLY_WINDOW_MS,
-        };
-      });
+    const answered = replies.some((r) => r.own) || comment.privateReplyAt !== null;
+    return {
+      comment,
+      replies,
+      media,
+      needsReply: !comment.own && !comment.hidden && comment.doneAt === null && !answered && now - comment.writtenAt <= NEEDS_REPLY_WINDOW_MS,
+      canPrivateReply: !comment.own && comment.privateReplyAt === null && now - comment.writtenAt <= PRIVATE_REPLY_WINDOW_MS,
+    };
   }
 
   list(accountId: number, query: CommentQuery): CommentPage {
     // "@name" finds the name: usernames are stored without the @.
     const needle = query.search ? fold(query.search.trim().replace(/^@+/, '')) : '';
+    if (needle) return this.search(accountId, query, needle);
+    // Without a search everything is decided in SQL and only the page is decrypted.
+    const since = this.clock.now() - NEEDS_REPLY_WINDOW_MS;
+    const where = { filter: query.filter, mediaId: query.mediaId, since };
+    const { total } = this.repo.topLevelPage(accountId, where, 0, 0);
+    const pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
+    const page = Math.min(Math.max(1, query.page), pages);
+    const { rows } = this.repo.topLevelPage(accountId, where, THREADS_PER_PAGE, (page - 1) * THREADS_PER_PAGE);
+    const replies = this.repo.repliesTo(accountId, rows.map((c) => c.igCommentId));
+    const mediaList = this.repo.mediaList(accountId);
+    const media = new Map(mediaList.map((m) => [m.igMediaId, m]));
+    const threads = rows.map((comment) => this.threadOf(comment, replies.filter((r) => r.parentId === comment.igCommentId), media.get(comment.igMediaId)));
+    return { threads, total, page, pages, media: mediaList };
+  }
+
+  /** Text and usernames are encrypted, so a search reads every cached comment (at most a day of them). */
+  private search(accountId: number, query: CommentQuery, needle: string): CommentPage {
     const matches = this.threads(accountId).filter((t) => {
       if (query.filter === 'needs_reply' && !t.needsReply) return false;
       if (query.filter === 'hidden' && !t.comment.hidden) return false;
       if (query.mediaId && t.comment.igMediaId !== query.mediaId) return false;
-      if (needle) return [t.comment, ...t.replies].some((c) => fold(c.text).includes(needle) || fold(c.username).includes(needle));
-      return true;
+      return [t.comment, ...t.replies].some((c) => fold(c.text).includes(needle) || fold(c.username).includes(needle));
     });
     const pages = Math.max(1, Math.ceil(matches.length / THREADS_PER_PAGE));
     const page = Math.min(Math.max(1, query.page), pages);
@@ -118,10 +133,9 @@ export class CommentsService {
   thread(accountId: number, igCommentId: string): CommentThread {
     const comment = this.repo.find(accountId, igCommentId);
     if (!comment) throw new NotFound('engagement.error.commentGone');
-    const top = comment.parentId ?? comment.igCommentId;
-    const found = this.threads(accountId).find((t) => t.comment.igCommentId === top);
-    if (!found) throw new NotFound('engagement.error.commentGone');
-    return found;
+    const top = comment.parentId ? this.repo.find(accountId, comment.parentId) : comment;
+    if (!top) throw new NotFound('engagement.error.commentGone');
+    return this.threadOf(top, this.repo.repliesTo(accountId, [top.igCommentId]), this.repo.media(accountId, top.igMediaId));
   }
 
   /** §3.3: replies go to the top-level comment; hidden comments take none. */
