@@ -33,9 +33,12 @@ RUN apt-get update \
  && ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc=duration=1:size=64x64:rate=10 -c:v libx264 -pix_fmt yuv420p -f mp4 /tmp/check.mp4 \
  && ffprobe -v error -show_entries stream=codec_name -of csv=p=0 /tmp/check.mp4 \
  && rm /tmp/check.mp4
+# MALLOC_ARENA_MAX=2: glibc otherwise gives each of libvips' threads its own memory pool; with two,
+# preparing photos peaks 40-70 MB lower at the same speed (measured by bench/media.ts).
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
-    PORT=3000
+    PORT=3000 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -101,7 +101,7 @@ export async function generateDataset(config: Config, size: DatasetSize, seed = 
       tokenRefreshedAt: now,
       scopes: ['instagram_business_basic', 'instagram_business_content_publish', 'instagram_business_manage_comments', 'instagram_business_manage_messages', 'instagram_business_manage_insights'],
       status: 'ok',
-      sandbox: true,
+      sandbox: false,
       connectedAt: now - 800 * DAY,
       createdAt: now - 800 * DAY,
     });

@@ -6,6 +6,7 @@ import { isLanguage, languageFromHeader, translatorFor } from '../i18n/index.js'
 import { csrfTokenFor } from './csrf.js';
 import { POLICY_UPDATED } from '../features/privacy/policy.js';
 import type { Services } from '../services.js';
+import { dateText, numberText } from './formats.js';
 
 export function pickLanguage(req: Request, res: Response): Language {
   if (res.locals.user) return res.locals.user.language;
@@ -19,6 +20,8 @@ export function pageLocals(config: Config) {
     const t = translatorFor(lang);
     res.locals.lang = lang;
     res.locals.t = t;
+    res.locals.dateText = (at: number | Date, options: Intl.DateTimeFormatOptions) => dateText(lang, at, options);
+    res.locals.numberText = (value: number, options?: Intl.NumberFormatOptions) => numberText(lang, value, options);
     res.locals.path = req.path;
     res.locals.version = config.version;
     res.locals.sandbox = config.instagram.sandbox;

@@ -14,6 +14,9 @@ export function cookieName(config: Config): string {
   return config.secureCookies ? '__Host-qanat.sid' : 'qanat.sid';
 }
 
+/** The idle timeout is counted with this precision (its default is 30 minutes). */
+const LAST_SEEN_STEP_MS = 30_000;
+
 export function sessionMiddleware(config: Config, services: Services, cipher: Cipher, clock: Clock, secret: string) {
   return session({
     name: cookieName(config),
@@ -44,8 +47,10 @@ export function loadUser(config: Config, services: Services, clock: Clock) {
       if (idle || tooOld) flash(req, 'info', 'auth.flash.expired');
       return next();
     }
-    s.lastSeenAt = now;
-    s.language = user.language;
+    // Written back only when it moved by more than LAST_SEEN_STEP_MS: an unchanged session is not
+    // saved, so a page view is not a database write (and an fsync) every time.
+    if (now - (s.lastSeenAt ?? 0) > LAST_SEEN_STEP_MS) s.lastSeenAt = now;
+    if (s.language !== user.language) s.language = user.language;
     res.locals.user = { id: user.id, username: user.username, role: user.role, language: user.language, timeZone: user.timeZone ?? config.timeZone, totp: Boolean(user.totpSecret) };
     res.locals.policyNotice = user.policySeen !== POLICY_VERSION;
     next();

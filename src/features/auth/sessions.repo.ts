@@ -30,8 +30,9 @@ export class SessionsRepo {
     return this.db.update(sessions).set({ userId: row.userId, data: row.data, expiresAt: row.expiresAt }).where(eq(sessions.sidHash, row.sidHash)).run().changes > 0;
   }
 
+  /** Only a changed expiry is written: a page view that changes nothing is no write (and no fsync). */
   touch(sidHash: string, expiresAt: number): void {
-    this.db.update(sessions).set({ expiresAt }).where(eq(sessions.sidHash, sidHash)).run();
+    this.db.update(sessions).set({ expiresAt }).where(and(eq(sessions.sidHash, sidHash), ne(sessions.expiresAt, expiresAt))).run();
   }
 
   remove(sidHash: string): void {
