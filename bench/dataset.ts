@@ -132,7 +132,8 @@ export async function generateDataset(config: Config, size: DatasetSize, seed = 
         const reel = rnd() < 0.3;
         const caption = sentence(rnd, 12);
         posts.insertPost({ accountId: account.id, type: reel ? 'reel' : 'feed', state: 'published', caption, scheduledAt: postedAt, timeZone: 'Asia/Almaty', createdBy: user.id, createdAt: postedAt - DAY, updatedAt: postedAt, igMediaId, publishedAt: postedAt, permalink: `https://www.instagram.com/p/${igMediaId}/` });
-        comments.upsertMedia(account.id, { igMediaId, mediaType: reel ? 'VIDEO' : 'IMAGE', productType: reel ? 'REELS' : 'FEED', caption, permalink: `https://www.instagram.com/p/${igMediaId}/`, postedAt, commentsCount: 0, commentsEnabled: true }, now);
+        // The inbox caches Instagram's 50 newest media (sync-inbox), not two years of them.
+        if (p < 50) comments.upsertMedia(account.id, { igMediaId, mediaType: reel ? 'VIDEO' : 'IMAGE', productType: reel ? 'REELS' : 'FEED', caption, permalink: `https://www.instagram.com/p/${igMediaId}/`, postedAt, commentsCount: 0, commentsEnabled: true }, now);
         const reach = Math.floor(rnd() * 5000);
         analytics.saveMedia(account.id, { igMediaId, mediaType: reel ? 'VIDEO' : 'IMAGE', productType: reel ? 'REELS' : 'FEED', caption: caption.slice(0, 120), permalink: null, thumbnailUrl: null, postedAt, views: reach * 2, reach, likes: Math.floor(reach / 10), comments: Math.floor(reach / 100), saved: Math.floor(reach / 50), shares: Math.floor(reach / 80), totalInteractions: Math.floor(reach / 8), avgWatchMs: reel ? 6000 : null, skipRate: reel ? 30 : null }, now);
         mediaIds.push(igMediaId);
@@ -143,7 +144,7 @@ export async function generateDataset(config: Config, size: DatasetSize, seed = 
     const perAccountComments = Math.floor(size.comments / size.accounts);
     inTransaction(() => {
       for (let c = 0; c < perAccountComments; c += 1) {
-        const igMediaId = mediaIds[Math.floor(rnd() * Math.min(mediaIds.length, 60))] ?? mediaIds[0] ?? 'none';
+        const igMediaId = mediaIds[Math.floor(rnd() * Math.min(mediaIds.length, 50))] ?? mediaIds[0] ?? 'none';
         const id = `17${String(a)}${String(c).padStart(13, '0')}`;
         const reply = c > 10 && rnd() < 0.33;
         comments.upsert(account.id, { igCommentId: id, igMediaId, parentId: reply ? `17${String(a)}${String(c - 1 - Math.floor(rnd() * 10)).padStart(13, '0')}` : null, fromId: `5${Math.floor(rnd() * 1e9)}`, own: reply && rnd() < 0.5, username: `fan_${Math.floor(rnd() * 5000)}`, text: sentence(rnd, 8), writtenAt: now - Math.floor(rnd() * 20 * DAY) }, now);

@@ -94,7 +94,7 @@ export function renderMarkdown(r: BenchResult): string {
     ['RSS idle after start-up', `${r.startup.idleRssMb} MB`],
     ['RSS peak under HTTP load', `${r.httpPeakRssMb} MB`],
     ['RSS peak while preparing media', r.media ? `${r.media.peakRssMb} MB` : '—'],
-    [`purge of ${r.retention.rows.toLocaleString('en')} expired comments`, `${r.retention.purgeMs} ms; worst request meanwhile ${r.retention.worstLatencyMs} ms (p99 ${r.retention.p99Ms} ms, ${r.retention.requests} requests)`],
+    [`purge of ${r.retention.rows.toLocaleString('en')} expired comments (2 connections on /queue meanwhile)`, `${r.retention.purgeMs} ms; worst request meanwhile ${r.retention.worstLatencyMs} ms (p99 ${r.retention.p99Ms} ms, ${r.retention.requests} requests)`],
   ]));
   out.push('');
   out.push(table(['goal', 'target', 'measured', 'met'], r.goals.map((g) => [g.goal, g.target, g.measured, g.met ? 'yes' : '**no**'])));

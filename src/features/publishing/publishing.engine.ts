@@ -9,8 +9,8 @@ import type { PostPublisher } from './publishing.steps.js';
 import type { PublishingRepo } from './publishing.repo.js';
 
 const MAX_SLEEP_MS = 60_000;
-/** Posts worked on at once (several accounts publish in the same second). */
-const CONCURRENCY = 4;
+/** Posts worked on at once (several accounts publish in the same second; 16 overlaps their Graph calls, see bench/publishing.ts). */
+const CONCURRENCY = 16;
 /** Steps a post may take in one go before others get their turn. */
 const STEPS_PER_TURN = 12;
 
