@@ -17,6 +17,7 @@ import { createLogger } from '../src/log.js';
 import { loadCipher } from '../src/secrets.js';
 import { createServices } from '../src/services.js';
 import { DATABASE_FILE } from '../src/boot.js';
+import { random } from './random.js';
 
 const DAY = 86_400_000;
 
@@ -40,18 +41,6 @@ export interface Dataset {
   conversationId: number;
   rows: Record<string, number>;
   ms: number;
-}
-
-/** mulberry32: small, fast, good enough to make the same data every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const WORDS = ['coffee', 'steppe', 'morning', 'latte', 'almaty', 'beans', 'roast', 'cup', 'sunrise', 'friends', 'new', 'menu', 'autumn', 'cake', 'delivery', 'open', 'today', 'spicy', 'cold', 'brew'];

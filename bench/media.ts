@@ -21,6 +21,7 @@ import { prepareImage, type Fit } from '../src/features/content/media/image.js';
 import { VIDEO_OUTPUT, type ImageUse, type VideoUse } from '../src/features/content/media/rules.js';
 import { checkVideo, extractFrame, maxVideoBitRate, outputFps, outputSize, probeVideo, transcodeVideo, type VideoProbe } from '../src/features/content/media/video.js';
 import { ffmpegArgs } from '../src/features/content/media/video-transcode.js';
+import { random } from './random.js';
 
 export interface MediaFileInfo {
   /** e.g. 'JPEG', 'PNG', 'HEVC/AAC in MOV', 'H.264/AAC in MP4'. */
@@ -81,16 +82,10 @@ const VIDEO_SECONDS = { full: 30, quick: 5 };
 // ---------------------------------------------------------------------------------------------
 // Inputs (child process)
 
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same bytes. */
+/** The bench's seeded generator as 32-bit integers, so every run benchmarks the same bytes. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = random(seed);
+  return () => next() * 4_294_967_296;
 }
 
 /**

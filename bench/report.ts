@@ -1,4 +1,6 @@
 // The benchmark's result: its shape, and the markdown table the README shows.
+import type { MediaBenchResult } from './media.js';
+import type { PublishingBenchResult } from './publishing.js';
 
 export interface HttpRow {
   name: string;
@@ -11,27 +13,6 @@ export interface HttpRow {
   non2xx: number;
   errors: number;
   peakRssMb: number;
-}
-
-export interface MediaItem {
-  name: string;
-  appMs: number;
-  bareMs: number;
-  ratio: number;
-  runs: number;
-}
-
-export interface PublishingRun {
-  latencyMs: number;
-  posts: number;
-  accounts: number;
-  fireLagP50Ms: number;
-  fireLagP99Ms: number;
-  fireLagMaxMs: number;
-  allPublishedMs: number;
-  failed: number;
-  duplicates: number;
-  serverPeakRssMb: number;
 }
 
 export interface Goal {
@@ -50,9 +31,9 @@ export interface BenchResult {
   http: HttpRow[];
   httpPeakRssMb: number;
   retention: { rows: number; purged: number; purgeMs: number; worstLatencyMs: number; p99Ms: number; requests: number };
-  media: { quick: boolean; items: MediaItem[]; peakRssMb: number } | undefined;
+  media: MediaBenchResult | undefined;
   mediaError: string | undefined;
-  publishing: { quick: boolean; runs: PublishingRun[] } | undefined;
+  publishing: PublishingBenchResult | undefined;
   publishingError: string | undefined;
   goals: Goal[];
 }
