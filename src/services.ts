@@ -45,6 +45,7 @@ import { TotpService } from './features/auth/totp.service.js';
 import { BackupService } from './features/system/backup.service.js';
 import { ReachService } from './features/system/reach.service.js';
 import { loadBackupKey } from './secrets.js';
+import { hasRoomFor, PUBLISHING_MIN_FREE_BYTES } from './features/system/disk-space.js';
 
 export interface Deps {
   config: Config;
@@ -84,7 +85,7 @@ export function createServices(deps: Deps) {
     lateLimitMs: config.publishing.lateLimitMs,
     processingLimitMs: config.publishing.processingLimitMs,
   });
-  const engine = new PublishingEngine(publishingRepo, publisher, clock, log, owner, config.publishing.leaseMs);
+  const engine = new PublishingEngine(publishingRepo, publisher, clock, log, owner, config.publishing.leaseMs, () => hasRoomFor(config.dataDir, PUBLISHING_MIN_FREE_BYTES));
   posts.onQueueChange(() => engine.poke());
 
   const inboxLive = new InboxLive();

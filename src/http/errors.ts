@@ -18,10 +18,11 @@ interface HttpishError {
 
 function classify(error: unknown): { status: number; key: string; params: Record<string, string | number> } {
   if (error instanceof AppError) return { status: error.status, key: error.messageKey, params: error.params };
-  // A locked or full database is temporary: say so (503) instead of "something went wrong".
-  if (['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL'].includes(String((error as { code?: unknown }).code))) {
-    return { status: 503, key: 'error.unavailable.text', params: {} };
-  }
+  // A locked database is temporary: say so (503) instead of "something went wrong".
+  const code = String((error as { code?: unknown }).code);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return { status: 503, key: 'error.unavailable.text', params: {} };
+  // A full disk needs the admin: the transaction rolled back, and the page says what to do.
+  if (code === 'SQLITE_FULL') return { status: 507, key: 'error.databaseFull.text', params: {} };
   const status = (error as HttpishError).status ?? (error as HttpishError).statusCode;
   if (status === 413) return { status, key: 'error.tooLarge.text', params: {} };
   if (status === 404) return { status, key: 'error.notFound.text', params: {} };
@@ -47,16 +48,16 @@ export function errorHandler(log: Logger, version: string) {
   // Express recognises error handlers by their four parameters.
   return async (error: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
     const { status, key, params } = classify(error);
-    if (status === 503) {
-      res.set('Retry-After', '30');
-      // Don't save the session at the end of this response: that write would wait on the same lock.
-      delete (req as { session?: unknown }).session;
-    }
-    if (status >= 500) log.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    if (status >= 500) log.error({ err: error, method: req.method, path: req.path, ...(res.headersSent ? { afterAnswer: res.statusCode } : {}) }, 'request failed');
     else log.debug({ status, key, path: req.path }, 'request refused');
     if (res.headersSent) {
       res.destroy();
       return;
+    }
+    if (status === 503 || status === 507) {
+      res.set('Retry-After', '30');
+      // Don't save the session at the end of this response: that write would wait on the same lock, or fail on the full disk.
+      delete (req as { session?: unknown }).session;
     }
     if (error instanceof TooManyAttempts) res.set('Retry-After', String(error.retryAfterSeconds));
     // A refused upload's body may still be arriving. The answer goes out now; Node then reads and

@@ -102,7 +102,11 @@ export class SqliteSessionStore extends session.Store {
       this.repo.touch(hashSid(sid), this.expiresAt(data));
       callback?.();
     } catch (error) {
-      callback?.(error);
+      // Moving the idle expiry is best effort: a page that only reads still renders while the disk
+      // is full or a backup holds the lock (the session then expires from its last saved time).
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_FULL' || code === 'SQLITE_BUSY') callback?.();
+      else callback?.(error);
     }
   }
 

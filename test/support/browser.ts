@@ -27,11 +27,11 @@ export interface LiveApp {
 }
 
 /** The real app on a real port, so the browser talks HTTP to it like anyone would. */
-export async function startLiveApp(env: Record<string, string> = {}): Promise<LiveApp> {
+export async function startLiveApp(env: Record<string, string> = {}, dir?: string): Promise<LiveApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // PORT matters in sandbox mode: Qanat calls its mounted simulator on 127.0.0.1:PORT.
-  const t = createTestApp({ PUBLIC_URL: url, PORT: String(port), TRUST_PROXY_HOPS: '0', ...env });
+  const t = createTestApp({ PUBLIC_URL: url, PORT: String(port), TRUST_PROXY_HOPS: '0', ...env }, dir);
   const server = http.createServer(t.app);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {

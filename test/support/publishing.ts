@@ -12,8 +12,9 @@ export interface Stage extends Studio {
   live: LiveApp;
 }
 
-export async function stage(env: Record<string, string> = {}): Promise<Stage> {
-  const live = await startLiveApp(env);
+/** `dir`: an existing data folder (e.g. on a small filesystem); a temporary one otherwise. */
+export async function stage(env: Record<string, string> = {}, dir?: string): Promise<Stage> {
+  const live = await startLiveApp(env, dir);
   const owner = await createUser(live.t);
   const agent = await signInLive(live, owner.username);
   const accountId = await connectAccount(live, agent);

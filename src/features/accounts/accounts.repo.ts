@@ -1,6 +1,7 @@
 import { and, asc, count, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { accounts, followerDays, profileSnapshots } from '../../db/schema.js';
+import { returnedRow } from '../../db/returning.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
@@ -21,7 +22,7 @@ export class AccountsRepo {
   }
 
   insert(row: NewAccountRow): AccountRow {
-    return this.db.insert(accounts).values(row).returning().get();
+    return returnedRow(this.db.insert(accounts).values(row).returning().all());
   }
 
   remove(id: number): void {
@@ -64,6 +65,6 @@ export class AccountsRepo {
 
   /** Reconnect: a new token and fresh profile fields; the id (and so all the account's data) stays. */
   update(id: number, fields: Partial<NewAccountRow>): AccountRow {
-    return this.db.update(accounts).set(fields).where(eq(accounts.id, id)).returning().get() as AccountRow;
+    return this.db.update(accounts).set(fields).where(eq(accounts.id, id)).returning().all()[0] as AccountRow;
   }
 }

@@ -50,6 +50,7 @@ export function planningHandlers(services: Services, clock: Clock) {
       const params = new URLSearchParams({ ...(filter === 'all' ? {} : { state: filter }), ...(query(req, 'account') ? { account: account.value } : {}) });
       await page(res, 'content/queue', {
         title: 'content.queue.title',
+        pausedForDiskSpace: services.engine.pausedForDiskSpace,
         total,
         pageNumber,
         pages,

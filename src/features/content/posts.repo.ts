@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { accounts, hashtagSets, postEvents, postMedia, posts, type PostState } from '../../db/schema.js';
+import { returnedRow } from '../../db/returning.js';
 
 export type PostRow = typeof posts.$inferSelect;
 export type NewPostRow = typeof posts.$inferInsert;
@@ -66,7 +67,7 @@ export class PostsRepo {
   }
 
   insertPost(row: NewPostRow): PostRow {
-    return this.db.insert(posts).values(row).returning().get();
+    return returnedRow(this.db.insert(posts).values(row).returning().all());
   }
 
   updatePost(id: number, values: Partial<NewPostRow>): void {
@@ -142,7 +143,7 @@ export class PostsRepo {
   }
 
   insertMedia(row: NewMediaRow): MediaRow {
-    return this.db.insert(postMedia).values(row).returning().get();
+    return returnedRow(this.db.insert(postMedia).values(row).returning().all());
   }
 
   updateMedia(id: number, values: Partial<NewMediaRow>): void {
@@ -189,7 +190,7 @@ export class PostsRepo {
   }
 
   insertHashtagSet(name: string, tags: string, at: number): HashtagSetRow {
-    return this.db.insert(hashtagSets).values({ name, tags, createdAt: at }).returning().get();
+    return returnedRow(this.db.insert(hashtagSets).values({ name, tags, createdAt: at }).returning().all());
   }
 
   removeHashtagSet(id: number): void {

@@ -5,6 +5,7 @@ import { deleteInChunks } from '../../db/chunked-delete.js';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
 import { comments, igMedia } from '../../db/schema.engagement.js';
+import { returnedRow } from '../../db/returning.js';
 
 export type MediaRow = typeof igMedia.$inferSelect;
 type CommentRow = typeof comments.$inferSelect;
@@ -59,12 +60,14 @@ export class CommentsRepo {
 
   upsertMedia(accountId: number, facts: MediaFacts, now: number): MediaRow {
     const fields = Object.fromEntries(Object.entries({ ...facts, fetchedAt: now }).filter(([, v]) => v !== undefined)) as Partial<MediaRow>;
-    return this.db
-      .insert(igMedia)
-      .values({ accountId, igMediaId: facts.igMediaId, fetchedAt: now, ...fields })
-      .onConflictDoUpdate({ target: [igMedia.accountId, igMedia.igMediaId], set: fields })
-      .returning()
-      .get();
+    return returnedRow(
+      this.db
+        .insert(igMedia)
+        .values({ accountId, igMediaId: facts.igMediaId, fetchedAt: now, ...fields })
+        .onConflictDoUpdate({ target: [igMedia.accountId, igMedia.igMediaId], set: fields })
+        .returning()
+        .all(),
+    );
   }
 
   media(accountId: number, igMediaId: string): MediaRow | undefined {

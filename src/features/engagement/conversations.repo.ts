@@ -5,6 +5,7 @@ import { deleteInChunks } from '../../db/chunked-delete.js';
 import type { Db } from '../../db/client.js';
 import type { Cipher } from '../../db/crypto.js';
 import { conversations, messages } from '../../db/schema.engagement.js';
+import { returnedRow } from '../../db/returning.js';
 
 /** Attachment types (§7.5) the thread names; anything else is shown as "other". */
 export const ATTACHMENT_LABELS = ['image', 'video', 'audio', 'file', 'share', 'story_mention', 'ig_reel', 'reel'] as const;
@@ -47,12 +48,14 @@ export class ConversationsRepo {
 
   /** The person's conversation, created on their first message; `fetchedAt` refreshed. */
   ensure(accountId: number, participantId: string, at: number, now: number): CachedConversation {
-    const row = this.db
-      .insert(conversations)
-      .values({ accountId, participantId, lastMessageAt: at, fetchedAt: now })
-      .onConflictDoUpdate({ target: [conversations.accountId, conversations.participantId], set: { fetchedAt: now } })
-      .returning()
-      .get();
+    const row = returnedRow(
+      this.db
+        .insert(conversations)
+        .values({ accountId, participantId, lastMessageAt: at, fetchedAt: now })
+        .onConflictDoUpdate({ target: [conversations.accountId, conversations.participantId], set: { fetchedAt: now } })
+        .returning()
+        .all(),
+    );
     return this.open(row);
   }
 

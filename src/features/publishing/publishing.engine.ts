@@ -13,6 +13,10 @@ const MAX_SLEEP_MS = 60_000;
 const CONCURRENCY = 16;
 /** Steps a post may take in one go before others get their turn. */
 const STEPS_PER_TURN = 12;
+/** After a pass that failed (the database full, locked or broken), wait this long, doubling to MAX_SLEEP_MS. */
+const FAILED_PASS_BACKOFF_MS = 2_000;
+/** While the disk is full, how often to look again. */
+const SPACE_RECHECK_MS = 10_000;
 
 /** "<host>:<pid>:<random>": which process holds a post. */
 export function processIdentity(): string {
@@ -40,6 +44,14 @@ export class PublishingEngine {
   /** The timer runs only after start(); runDue() works either way (tests, the CLI). */
   private started = false;
   private stopping = false;
+  /** Passes that failed in a row; the timer backs off instead of retrying in a tight loop. */
+  private failedPasses = 0;
+  private pausedForSpace = false;
+
+  /** True while publishing waits for disk space (the queue page says so). */
+  get pausedForDiskSpace(): boolean {
+    return this.pausedForSpace;
+  }
 
   constructor(
     private readonly repo: PublishingRepo,
@@ -48,6 +60,12 @@ export class PublishingEngine {
     private readonly log: Logger,
     readonly owner: string,
     private readonly leaseMs: number,
+    /**
+     * Whether the data folder has room to record what Instagram answers. Without it a post must not
+     * be claimed at all: a publish whose result cannot be written is the unclear kind the
+     * reconciler exists for, and there is no reason to create one on purpose.
+     */
+    private readonly hasRoom: () => boolean = () => true,
   ) {}
 
   /** Start-up: free the leases of dead processes (the reconciler then resumes their posts), then fire what is due. */
@@ -92,12 +110,16 @@ export class PublishingEngine {
   /** The timer's and the cron job's entry point: one pass, then re-arm. */
   async tick(): Promise<number> {
     try {
-      return await this.runDue();
+      const handled = await this.runDue();
+      this.failedPasses = 0;
+      this.arm(this.pausedForSpace ? SPACE_RECHECK_MS : undefined);
+      return handled;
     } catch (error) {
-      this.log.error({ err: error }, 'publishing pass failed');
+      this.failedPasses += 1;
+      // Logged once per run of failures, not on every retry: a full disk would fill the log too.
+      if (this.failedPasses === 1) this.log.error({ err: error }, 'publishing pass failed; retrying with back-off');
+      this.arm(Math.min(MAX_SLEEP_MS, FAILED_PASS_BACKOFF_MS * 2 ** (this.failedPasses - 1)));
       return 0;
-    } finally {
-      this.arm();
     }
   }
 
@@ -111,6 +133,13 @@ export class PublishingEngine {
   }
 
   private async pass(): Promise<number> {
+    if (!this.hasRoom()) {
+      if (!this.pausedForSpace) this.log.error('publishing paused: the data folder is out of disk space; it resumes by itself once space is freed');
+      this.pausedForSpace = true;
+      return 0;
+    }
+    if (this.pausedForSpace) this.log.info('publishing resumed: there is disk space again');
+    this.pausedForSpace = false;
     let handled = 0;
     // Bounded, so a post that can never be claimed cannot keep one pass spinning.
     for (let round = 0; round < 50; round += 1) {

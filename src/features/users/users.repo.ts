@@ -2,6 +2,7 @@ import { asc, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { POLICY_VERSION } from '../privacy/policy.js';
 import { users, type Language, type Role } from '../../db/schema.js';
+import { returnedRow } from '../../db/returning.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = Omit<typeof users.$inferInsert, 'usernameKey'>;
@@ -38,11 +39,13 @@ export class UsersRepo {
   /** New people start on the current privacy policy (linked from sign-in); the notice is for changes. */
   insert(row: NewUserRow): UserRow {
     row = { policySeen: POLICY_VERSION, ...row };
-    return this.db
-      .insert(users)
-      .values({ ...row, usernameKey: usernameKey(row.username) })
-      .returning()
-      .get();
+    return returnedRow(
+      this.db
+        .insert(users)
+        .values({ ...row, usernameKey: usernameKey(row.username) })
+        .returning()
+        .all(),
+    );
   }
 
   updatePassword(id: number, passwordHash: string, changedAt: number): void {

@@ -24,6 +24,7 @@ import {
   type CrashPostType,
   type PostState,
 } from '../../support/crash-harness.js';
+import { recordReliability } from '../../support/reliability.js';
 
 const TRIALS = Number(process.env['QANAT_CRASH_TRIALS'] ?? 50);
 const LANES = Math.max(1, Number(process.env['QANAT_CRASH_LANES'] ?? 2));
@@ -263,6 +264,26 @@ describe('publishing survives kill -9 at every step (the real server as a child,
         `mean ms seed/kill/restart/stop ${[0, 1, 2, 3].map((i) => Math.round(results.reduce((n, r) => n + r.phases[i]!, 0) / results.length)).join('/')}; ` +
         `posts ${Object.entries(states).map(([k, v]) => `${k}=${v}`).join(' ')}; first comments ${results.reduce((n, r) => n + r.commentsPosted, 0)}; problems ${problems.length}`,
     );
+    const count = (kind: Problem['kind']) => problems.filter((p) => p.kind === kind).length;
+    recordReliability('crash', {
+      title: 'kill -9 at every publishing step',
+      figures: {
+        trials: results.length,
+        seed: SEED,
+        'servers killed at their failpoint': results.filter((r) => r.killed).length,
+        posts: results.reduce((n, r) => n + r.states.length, 0),
+        ...Object.fromEntries(Object.entries(states).map(([state, n]) => [`posts ${state}`, n])),
+        'duplicate or missing media on Instagram': count('media'),
+        'duplicate first comments': count('comment'),
+        'posts lost in flight': count('inflight'),
+        'posts published without their record': count('record'),
+        'unexpected crashes or unclean stops': count('process'),
+      },
+      notes: [
+        `Kills per failpoint: ${Object.entries(kills).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+        'Each trial: the real server (a child process) is armed to SIGKILL itself at a random occurrence of one publishing step, restarted on the same data folder, and Instagram (the simulator) is then checked post by post.',
+      ],
+    });
   });
 
   after(async () => {
