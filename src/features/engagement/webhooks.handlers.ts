@@ -25,7 +25,7 @@ export function webhookHandlers(services: Services) {
         res.set('Connection', 'close').status(413).type('text/plain').send('delivery too large');
         return;
       }
-      const answer = services.webhooks.receive(raw, req.get('x-hub-signature-256'));
+      const answer = await services.webhooks.receive(raw, req.get('x-hub-signature-256'));
       if (answer.status === 200) res.status(200).json({ received: answer.events, new: answer.fresh });
       else res.status(answer.status).type('text/plain').send(answer.status === 401 ? 'signature missing or wrong' : 'body is not JSON');
     },
