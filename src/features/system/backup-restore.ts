@@ -12,7 +12,7 @@ import { knownMigrations } from '../../db/migration-level.js';
 import type { Logger } from '../../log.js';
 import { KEY_FILE } from '../../secrets.js';
 import { AuditService } from '../audit/audit.service.js';
-import { holdPostsDueSinceBackup } from '../publishing/restored.js';
+import { holdPostsDueSinceBackup, reconcileReadyPostsAfterRestore } from '../publishing/restored.js';
 import { DB_ENTRY, type Manifest } from './backup-archive.js';
 import { removeDatabaseFiles, unpackBackup } from './backup-check.js';
 import { BackupError } from './backup-crypto.js';
@@ -114,7 +114,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     try {
       runMigrations(handle);
       const held = holdPostsDueSinceBackup(handle.orm, clock, manifest.createdAt);
-      new AuditService(handle.orm, clock, log).record({ kind: 'backup.restored', actor: 'cli', detail: { backup: path.basename(file), madeAt: manifest.createdAt, version: manifest.version, heldPosts: held } });
+      const rechecked = reconcileReadyPostsAfterRestore(handle.orm, clock);
+      new AuditService(handle.orm, clock, log).record({ kind: 'backup.restored', actor: 'cli', detail: { backup: path.basename(file), madeAt: manifest.createdAt, version: manifest.version, heldPosts: held, recheckedPosts: rechecked } });
       return { manifest, replaced: existing, heldPosts: held };
     } finally {
       handle.close();
