@@ -91,7 +91,7 @@ export function createServices(deps: Deps) {
   const inboxLive = new InboxLive();
   const ingest = new IngestService(accounts.repo, new CommentsRepo(db.orm, cipher), new ConversationsRepo(db.orm, cipher), inboxLive, clock);
   const inboxSync = new SyncService(accounts, instagram.client.engagement, ingest, inboxLive, clock, log);
-  const webhooks = new WebhookService(db.orm, cipher, ingest, clock, log, { secret: instagram.webhookSecret, verifyToken: instagram.webhookVerifyToken });
+  const webhooks = new WebhookService(db.orm, cipher, ingest, clock, log, { secret: instagram.webhookSecret, verifyToken: instagram.webhookVerifyToken }, audit);
   webhooks.onFollowUp = (followUp) => inboxSync.followUp(followUp);
   const comments = new CommentsService(accounts, instagram.client.engagement, ingest.comments, inboxLive, audit, clock);
   const messages = new MessagesService(db.orm, accounts, instagram.client.engagement, ingest.conversations, inboxLive, audit, clock);

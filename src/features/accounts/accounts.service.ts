@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Actor, Origin } from '../users/users.service.js';
 import { AccountsRepo, type AccountRow } from './accounts.repo.js';
+import { scrubWal } from '../../db/scrub.js';
 
 /** Bound to the account's Instagram id: a token copied into another account's row fails to open. */
 const tokenRef = (igUserId: string) => ({ table: 'accounts', column: 'token', row: igUserId });
@@ -149,6 +150,7 @@ export class AccountsService {
       this.audit.record({ kind: 'account.disconnected', userId: actor.id, actor: actor.username, sourceIp: origin.ip, detail: { account: row.username, ...summary } });
     });
     fs.rmSync(this.mediaDir(accountId), { recursive: true, force: true });
+    scrubWal(this.db);
     return this.view(row);
   }
 

@@ -35,6 +35,7 @@ export const AUDIT_KINDS = [
   'callback.data_deletion',
   'callback.deauthorize',
   'callback.refused',
+  'webhook.refused',
   'retention.run',
   'data.exported',
   'user.totp.enabled',

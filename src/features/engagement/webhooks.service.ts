@@ -10,6 +10,7 @@ import type { Db } from '../../db/client.js';
 import { constantTimeEqual, type Cipher } from '../../db/crypto.js';
 import { webhookEvents } from '../../db/schema.engagement.js';
 import type { Logger } from '../../log.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { FollowUp, IngestService } from './ingest.service.js';
 import { splitDelivery, type WebhookEvent } from './webhook-events.js';
 
@@ -17,6 +18,8 @@ import { splitDelivery, type WebhookEvent } from './webhook-events.js';
 export const DEDUPE_WINDOW_MS = 48 * 3_600_000;
 /** Stored events processed per transaction before requests get their turn. */
 const PROCESS_BATCH = 25;
+/** Refused deliveries and handshakes are audited at most once a minute per source address (a junk flood must not fill the log). */
+const REFUSAL_AUDIT_EVERY_MS = 60_000;
 /**
  * While deliveries keep arriving (one in the last ARRIVING_MS), answering them comes first: the
  * backlog is worked off a few events per FLOOD_PAUSE_MS, and at full speed once the flood ends.
@@ -69,12 +72,34 @@ export class WebhookService {
     private readonly clock: Clock,
     private readonly log: Logger,
     readonly settings: WebhookSettings,
+    private readonly audit?: AuditService,
   ) {}
 
+  /** source address → when its refusal was last audited, and how many came since. */
+  private readonly refusals = new Map<string, { at: number; since: number }>();
+
+  /** security.md row 32: signature failures are in the audit log with time and source address. */
+  private auditRefusal(reason: 'signature' | 'verify_token', sourceIp: string | undefined): void {
+    if (!this.audit) return;
+    const key = sourceIp ?? 'unknown';
+    const now = this.clock.now();
+    const last = this.refusals.get(key);
+    if (last && now - last.at < REFUSAL_AUDIT_EVERY_MS) {
+      last.since += 1;
+      return;
+    }
+    if (this.refusals.size > 10_000) this.refusals.clear();
+    this.refusals.set(key, { at: now, since: 0 });
+    this.audit.record({ kind: 'webhook.refused', sourceIp: sourceIp ?? null, detail: { reason, ...(last && last.since > 0 ? { alsoRefusedSinceLastEntry: last.since } : {}) } });
+  }
+
   /** §7.1 GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=… */
-  handshake(mode: unknown, token: unknown, challenge: unknown): HandshakeAnswer {
+  handshake(mode: unknown, token: unknown, challenge: unknown, sourceIp?: string): HandshakeAnswer {
     if (mode !== 'subscribe' || typeof challenge !== 'string' || challenge.length === 0 || challenge.length > 200) return { status: 400 };
-    if (typeof token !== 'string' || !constantTimeEqual(token, this.settings.verifyToken)) return { status: 403 };
+    if (typeof token !== 'string' || !constantTimeEqual(token, this.settings.verifyToken)) {
+      this.auditRefusal('verify_token', sourceIp);
+      return { status: 403 };
+    }
     return { status: 200, challenge };
   }
 
@@ -84,8 +109,11 @@ export class WebhookService {
     return constantTimeEqual(header.trim().toLowerCase(), signatureOf(this.settings.secret, raw));
   }
 
-  async receive(raw: Buffer, header: string | undefined): Promise<ReceiveAnswer> {
-    if (!this.signatureValid(raw, header)) return { status: 401 };
+  async receive(raw: Buffer, header: string | undefined, sourceIp?: string): Promise<ReceiveAnswer> {
+    if (!this.signatureValid(raw, header)) {
+      this.auditRefusal('signature', sourceIp);
+      return { status: 401 };
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));

@@ -15,6 +15,7 @@ import type { Logger } from '../../log.js';
 import type { AccountRow } from '../accounts/accounts.repo.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { scrubWal } from '../../db/scrub.js';
 
 export type DeletionRow = typeof deletionRequests.$inferSelect;
 
@@ -86,6 +87,7 @@ export class CallbacksService {
       fs.rmSync(mediaDir, { recursive: true, force: true });
       this.db.update(deletionRequests).set({ detail }).where(eq(deletionRequests.code, code)).run();
     }
+    if (account) scrubWal(this.db);
     this.log.info({ code, outcome: account ? 'deleted' : 'no_data' }, 'data deletion callback handled');
     return { ok: true, value: { url: this.statusUrl(code), confirmation_code: code } };
   }

@@ -14,6 +14,7 @@ import type { ThrottleService } from '../auth/throttle.service.js';
 import type { SetupService } from '../setup/setup.service.js';
 import type { UsersRepo } from '../users/users.repo.js';
 import type { Actor, Origin } from '../users/users.service.js';
+import { scrubWal } from '../../db/scrub.js';
 
 /** What the owner types to confirm erasing everything (the same in every language, like a command). */
 export const ERASE_PHRASE = 'ERASE';
@@ -77,6 +78,7 @@ export class EraseService {
       }
     });
     fs.rmSync(path.join(this.dataDir, 'media'), { recursive: true, force: true });
+    scrubWal(this.db);
     // The audit trail is gone with everything else; the server log keeps the fact.
     this.log.warn({ by: actor.username, ip: origin.ip, tables: tables.length }, 'the owner erased everything; Qanat is back at first-run setup');
     const code = this.setup.renewCode();
