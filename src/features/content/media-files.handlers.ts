@@ -44,7 +44,8 @@ export function mediaFileHandlers(services: Services) {
       const row = rowOf(req);
       const name = req.params['variant'] === 'poster' ? row.posterFile : req.params['variant'] === 'output' ? row.outputFile : null;
       if (!name || row.status !== 'ready') throw new NotFound();
-      await send(res, name, media.dirOf(row.accountId), { 'Cache-Control': 'private, max-age=300' });
+      // Signed-in content like any page: not kept by the browser after signing out (security.md).
+      await send(res, name, media.dirOf(row.accountId), { 'Cache-Control': 'no-store' });
     },
 
     /** Preparation progress for the composer's script (it polls while files are processing). */
