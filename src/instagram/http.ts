@@ -118,7 +118,7 @@ export async function graphRequest<T>(settings: HttpSettings, request: GraphRequ
   const hasError = typeof body === 'object' && body !== null && ('error' in body || 'error_message' in body);
   if (!response.ok || hasError || body === undefined) {
     const error = body === undefined && response.ok ? GraphError.transport('Instagram sent an answer that is not JSON') : toGraphError(response.status, body, usage);
-    settings.log?.warn({ method: request.method, url: redactUrl(url), status: response.status, code: error.code, subcode: error.subcode, class: error.errorClass, err: error }, 'instagram refused');
+    settings.log?.warn({ method: request.method, url: redactUrl(url), status: response.status, graphCode: error.code, graphSubcode: error.subcode, class: error.errorClass, err: error }, 'instagram refused');
     throw error;
   }
   return body as T;

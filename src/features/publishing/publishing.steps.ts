@@ -8,6 +8,9 @@ import { failpoint } from './failpoints.js';
 import { backoff, decide, REFETCH_SUBCODES, REFETCH_TRIES, subcodeOfStatus } from './publishing.failures.js';
 import { CONTINUE, PublishingOutcomes, STOP, type StepResult } from './publishing.outcomes.js';
 
+/** How late a post may be reached and still count as on time (see arrive()). */
+const ARRIVAL_GRACE_MS = 30_000;
+
 export type { PublisherOptions, StepResult } from './publishing.outcomes.js';
 
 /** Polling a container: quickly at first, then every 30 s (the contract's guides poll once a minute). */
@@ -54,7 +57,9 @@ export class PostPublisher extends PublishingOutcomes {
   arrive(post: PostRow): StepResult {
     const now = this.clock.now();
     const lateMs = now - (post.scheduledAt ?? now);
-    if (lateMs > this.options.lateLimitMs) {
+    // A timer fires a little after its instant, and a busy pass takes a moment to reach a post: being
+    // that late is not "missed while Qanat was down", even with PUBLISH_LATE_LIMIT_HOURS=0.
+    if (lateMs > this.options.lateLimitMs + ARRIVAL_GRACE_MS) {
       this.finish(post, 'held', 'held', { heldReason: 'late', reasonKey: 'publishing.reason.late', reasonParams: { minutes: Math.round(lateMs / 60_000) } });
       this.notifications.add('post_held', post.accountId, post.id);
       return STOP;
