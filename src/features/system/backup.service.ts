@@ -154,6 +154,7 @@ export class BackupService {
       return { name, size, createdAt: now, keyId: this.keyId, readable: true, files: media.length + 1, rows, ms };
     } catch (error) {
       fs.rmSync(partial, { force: true });
+      this.log.error({ err: error, by }, 'backup failed; nothing was written');
       throw error;
     } finally {
       removeDatabaseFiles(copy);

@@ -9,6 +9,8 @@ import { page } from '../../http/render.js';
 import type { Services } from '../../services.js';
 import type { ReachCheck } from './reach.service.js';
 import { sizeText } from './size-text.js';
+import { BackupError } from './backup-crypto.js';
+import { ActionRefused } from '../engagement/refusals.js';
 
 function freeBytes(dir: string): number | undefined {
   try {
@@ -40,7 +42,15 @@ export function systemHandlers(services: Services, config: Config) {
     },
 
     async createBackup(req: Request, res: Response): Promise<void> {
-      const made = await services.backups.createAs(currentUser(res));
+      let made;
+      try {
+        made = await services.backups.createAs(currentUser(res));
+      } catch (error) {
+        // A refusal of the backup itself (the database fails its integrity check, the key is
+        // unusable…) is for the owner to read, not "something went wrong, try again".
+        if (error instanceof BackupError) throw new ActionRefused('system.backup.failed', { reason: error.message }, 'system.backup.title');
+        throw error;
+      }
       services.backups.prune();
       flash(req, 'success', 'system.backup.done', { name: made.name, size: sizeText(made.size) });
       res.redirect(303, '/settings/system');

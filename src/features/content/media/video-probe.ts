@@ -103,6 +103,8 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
   const video = info.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const audio = info.streams.find((s) => s.codec_type === 'audio');
   if (video && (!video.width || !video.height)) throw new MediaRejected('media.reason.corruptVideo');
+  // A picture in a codec this ffmpeg has no decoder for: there is a video, it just cannot be converted.
+  if (video && !video.codec_name) throw new MediaRejected('media.reason.transcodeFailed');
 
   const rotation = video ? rotationOf(video) : 0;
   const sar = rate(video?.sample_aspect_ratio?.replace(':', '/'));
