@@ -80,6 +80,11 @@ export function createApp(deps: AppDeps): Qanat {
     : undefined;
   if (simulator) app.use(SANDBOX_MOUNT, simulator.router);
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+  // Other content types leave req.body undefined; handlers read fields from an object either way.
+  app.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
   app.use(sessionMiddleware(config, services, cipher, clock, deps.sessionSecret));
   app.use(loadUser(config, services, clock));
   app.use(pageLocals(config));

@@ -54,6 +54,9 @@ export function errorHandler(log: Logger, version: string) {
       res.destroy();
       return;
     }
+    // Refused before the whole body was read (a multipart form stopped early): close the
+    // connection after the answer, or the unread rest would be taken for the next request.
+    if (!req.complete) res.set('Connection', 'close');
     if (status === 503 || status === 507) {
       res.set('Retry-After', '30');
       // Don't save the session at the end of this response: that write would wait on the same lock, or fail on the full disk.

@@ -121,6 +121,9 @@ function stream(req: Request, incomingDir: string, limits: UploadLimits, declare
     });
 
     parser.on('file', (field, file, info) => {
+      // A body that ends inside a file part (a cut-off upload, no closing boundary) errors the
+      // file stream; unhandled, that error would take the whole process down.
+      file.on('error', () => fail(new AppError(400, 'error.badRequest.text')));
       if (failed) return void file.resume();
       if (!csrfChecked) return fail(new CsrfRejected());
       // An empty file input still sends a part with no name and no bytes.
@@ -196,7 +199,8 @@ function stream(req: Request, incomingDir: string, limits: UploadLimits, declare
       void Promise.all(writing).then(() => {
         if (failed) return;
         if (!csrfChecked) return fail(new CsrfRejected());
-        resolve({ fields, files: files.filter((f) => f.bytes > 0) });
+        // A chosen file with no bytes is kept: the media checks refuse it by name, with a reason.
+        resolve({ fields, files });
       });
     });
     req.on('aborted', () => fail(new AppError(400, 'error.badRequest.text')));

@@ -92,8 +92,14 @@ export class PostsService {
     if (post && post.accountId !== input.accountId && this.repo.mediaOf(post.id).length > 0) problems.push({ field: 'accountId', key: 'content.error.accountLocked' });
 
     if (uploads.length > 0 && !problems.some((p) => p.field === 'accountId')) {
+      const created = post === undefined;
       post ??= this.createDraft(actor, input);
       problems.push(...(await this.acceptUploads(post, uploads)));
+      // Every file refused on a new post: no empty draft is left behind; the form comes back as sent.
+      if (created && problems.length > 0 && this.repo.mediaOf(post.id).length === 0) {
+        this.repo.removePost(post.id);
+        post = undefined;
+      }
     }
     if (problems.length > 0) return { post, problems, notices: [] };
 

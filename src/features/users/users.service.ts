@@ -118,6 +118,8 @@ export class UsersService {
   /** The owner sets a new password for someone who forgot theirs; all their sessions end. */
   async resetPassword(actor: Actor, userId: number, newPassword: string, origin: Origin): Promise<UserRow> {
     this.requireOwner(actor);
+    // Your own password changes only with the current one (Settings), throttled like a sign-in.
+    if (userId === actor.id) throw new Conflict('users.error.resetSelf');
     const target = this.requireUser(userId);
     await this.setPassword(target, newPassword, null, {
       kind: 'user.password.reset',
