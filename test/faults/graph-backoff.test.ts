@@ -13,6 +13,7 @@ import { translatorFor } from '../../src/i18n/index.js';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { post, schedulePost, simMediaWithCaption, stage, steps, type Stage } from '../support/publishing.js';
 import { recordReliability } from '../support/reliability.js';
+import { random as seeded } from '../../bench/random.js';
 
 const POSTS = 8;
 const ROUNDS = 5;
@@ -22,18 +23,6 @@ const CAP_MS = 15 * 60_000;
 const SEED = process.env['QANAT_BACKOFF_SEED'] ? Number(process.env['QANAT_BACKOFF_SEED']) >>> 0 : 0x5eed_0b0f;
 const LONG_SESSIONS = { SESSION_IDLE_MINUTES: '100000', SESSION_ABSOLUTE_HOURS: '10000' };
 const en = translatorFor('en');
-
-/** mulberry32: small, seeded, good enough to stand in for Math.random. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function simOf(s: Stage): Simulator {
   const sim = s.t.simulator;

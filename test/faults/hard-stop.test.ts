@@ -4,7 +4,7 @@
 // in one transaction), and the server is killed with SIGKILL at a random moment. The database is
 // then opened cold: integrity_check, foreign_key_check, and every write the server answered 303 to
 // must be there, whole. The same folder serves the next trial, so damage would accumulate.
-// QANAT_HARD_STOP_TRIALS (default 4; `npm run test:faults` runs 30), QANAT_HARD_STOP_SEED.
+// QANAT_HARD_STOP_TRIALS (default 3; `npm run test:faults` runs 30), QANAT_HARD_STOP_SEED.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,21 +17,11 @@ import { createUser, PASSWORD } from '../support/factories.js';
 import { csrfFrom } from '../support/http.js';
 import { baseEnv, freePort } from '../support/process.js';
 import { recordReliability } from '../support/reliability.js';
+import { random } from '../../bench/random.js';
 
-const TRIALS = Number(process.env['QANAT_HARD_STOP_TRIALS'] ?? 4);
+const TRIALS = Number(process.env['QANAT_HARD_STOP_TRIALS'] ?? 3);
 const SEED = process.env['QANAT_HARD_STOP_SEED'] ? Number(process.env['QANAT_HARD_STOP_SEED']) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const WRITERS = 4;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Acknowledged {
   hashtagSets: string[];
