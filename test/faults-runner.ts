@@ -59,7 +59,8 @@ async function runMocha(): Promise<{ code: number; passed: number; failed: numbe
 }
 
 function table(record: ReliabilityRecord): string {
-  const rows = Object.entries(record.figures).map(([name, value]) => `| ${name} | ${typeof value === 'number' ? value.toLocaleString('en-US') : value} |`);
+  // Seeds are names for a run, not quantities: no thousands separators.
+  const rows = Object.entries(record.figures).map(([name, value]) => `| ${name} | ${typeof value === 'number' && !/seed/i.test(name) ? value.toLocaleString('en-US') : value} |`);
   return ['| | |', '|---|---:|', ...rows].join('\n');
 }
 
